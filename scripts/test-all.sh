@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test layer (the README's test command). Installs missing system packages first.
+# Each layer prints its runner's own summary; the last lines total them in node:test's format.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logdir=$(mktemp -d)
+results=()
+total_pass=0
+total_fail=0
+
+run_layer() {
+  local name=$1; shift
+  echo "=== $name: $*"
+  local log="$logdir/$name.log"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local pass fail
+  # node:test TAP summary, or mocha's "N passing" / "N failing".
+  pass=$(grep -E '^# pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  fail=$(grep -E '^# fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  if [ -z "$pass" ]; then
+    pass=$(grep -Eo '[0-9]+ passing' "$log" | tail -1 | awk '{print $1}')
+    fail=$(grep -Eo '[0-9]+ failing' "$log" | tail -1 | awk '{print $1}')
+  fi
+  pass=${pass:-0}; fail=${fail:-0}
+  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+  total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
+  results+=("$name: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)") — $pass passed, $fail failed")
+}
+
+bash scripts/ensure-system-deps.sh all || { echo "system packages could not be installed"; exit 1; }
+bash scripts/build.sh || { echo "build failed"; exit 1; }
+
+run_layer unit bash scripts/run-node-tests.sh unit
+run_layer servers bash scripts/run-node-tests.sh servers
+
+echo
+echo "=== summary"
+for r in "${results[@]}"; do echo "# $r"; done
+echo "# tests $((total_pass + total_fail))"
+echo "# pass $total_pass"
+echo "# fail $total_fail"
+rm -rf "$logdir"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { AUTH_MODES, type AuthMode } from '../core/session/credentials';
+import { JupyterError } from '../core/util/errors';
+import { checkCommand } from './checkCommand';
+import { discoverCommand } from './discoverCommand';
+import { EXIT_FAILED, EXIT_USAGE, UsageError, processOutput, type Output } from './output';
+
+declare const CLI_VERSION: string | undefined;
+
+export const USAGE = `jupyter-secure — secure connections to Jupyter servers
+
+Usage:
+  jupyter-secure discover [--runtime-dir DIR]... [--json] [--no-probe] [--jupyter-list [--jupyter CMD]]
+      List Jupyter servers from runtime files, live or stale, with why.
+  jupyter-secure check URL [--auth token|cookie|auto] [--json] [--ca FILE]... [--timeout SECONDS] [--verbose]
+      Check a server step by step: reach, authenticate, XSRF, start a kernel, kernel WebSocket, clean up.
+
+Secrets are read from JUPYTER_TOKEN / JUPYTER_PASSWORD or from a discovered runtime file, never from arguments.
+Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
+`;
+
+export async function main(argv: string[], output: Output = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'discover': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            'runtime-dir': { type: 'string', multiple: true, default: [] },
+            json: { type: 'boolean', default: false },
+            'no-probe': { type: 'boolean', default: false },
+            'jupyter-list': { type: 'boolean', default: false },
+            jupyter: { type: 'string', default: 'jupyter' },
+          },
+          allowPositionals: false,
+        });
+        return await discoverCommand(
+          {
+            runtimeDirs: values['runtime-dir'] ?? [],
+            json: values.json ?? false,
+            probe: !values['no-probe'],
+            jupyterCommand: values['jupyter-list'] ? (values.jupyter ?? 'jupyter') : undefined,
+          },
+          output,
+        );
+      }
+      case 'check': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: {
+            auth: { type: 'string', default: 'auto' },
+            json: { type: 'boolean', default: false },
+            'runtime-dir': { type: 'string', multiple: true, default: [] },
+            ca: { type: 'string', multiple: true, default: [] },
+            timeout: { type: 'string', default: '60' },
+            verbose: { type: 'boolean', short: 'v', default: false },
+          },
+          allowPositionals: true,
+        });
+        if (positionals.length !== 1) throw new UsageError('check takes exactly one URL.');
+        const auth = values.auth as AuthMode;
+        if (!AUTH_MODES.includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${values.auth}".`);
+        const timeoutSeconds = Number(values.timeout);
+        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds.`);
+        return await checkCommand(
+          {
+            url: positionals[0] as string,
+            auth,
+            json: values.json ?? false,
+            runtimeDirs: values['runtime-dir'] ?? [],
+            caFiles: values.ca ?? [],
+            timeoutSeconds,
+            verbose: values.verbose ?? false,
+          },
+          output,
+          env,
+        );
+      }
+      case '--version':
+      case 'version':
+        output.out(typeof CLI_VERSION === 'string' ? CLI_VERSION : 'dev');
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        output.out(USAGE);
+        return command === undefined ? EXIT_USAGE : 0;
+      default:
+        throw new UsageError(`unknown command "${command}".`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      output.err(`error: ${(err as Error).message}`);
+      output.err('Run "jupyter-secure --help" for usage.');
+      return EXIT_USAGE;
+    }
+    if (err instanceof JupyterError && err.code === 'InvalidInput') {
+      output.err(`error: ${err.describe()}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof JupyterError) {
+      output.err(`error: ${err.describe()}`);
+      return EXIT_FAILED;
+    }
+    output.err(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}

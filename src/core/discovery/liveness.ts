@@ -1,0 +1,58 @@
+import { Agent, request } from 'undici';
+import type { ServerEndpoint } from '../server/endpoint';
+import { serverUrl } from '../server/endpoint';
+import { toJupyterError } from '../util/errors';
+
+export type PidState = 'alive' | 'dead' | 'unknown';
+
+/** `kill(pid, 0)`: ESRCH = no such process; EPERM = it exists but belongs to someone else. */
+export function pidState(pid: number): PidState {
+  try {
+    process.kill(pid, 0);
+    return 'alive';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return 'dead';
+    if (code === 'EPERM') return 'alive';
+    return 'unknown';
+  }
+}
+
+export interface ProbeResult {
+  answers: boolean;
+  version?: string;
+  /** Why it does not answer as Jupyter, or a note (e.g. an untrusted certificate). */
+  detail: string;
+}
+
+export type Prober = (endpoint: ServerEndpoint, timeoutMs: number) => Promise<ProbeResult>;
+
+/**
+ * Asks the public `GET <base>api` without credentials. Only a JSON `{"version": …}` counts as Jupyter; an
+ * untrusted TLS certificate still proves a server is there (it is reported, not trusted).
+ */
+export const probeJupyterApi: Prober = async (endpoint, timeoutMs) => {
+  const agent = new Agent({
+    connect: { timeout: timeoutMs, ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}) },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  try {
+    const res = await request(serverUrl(endpoint, 'api'), { dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) return { answers: false, detail: `GET api returned ${res.statusCode}` };
+    try {
+      const version = (JSON.parse(text) as { version?: unknown }).version;
+      if (typeof version === 'string') return { answers: true, version, detail: `Jupyter ${version}` };
+    } catch {
+      /* fall through */
+    }
+    return { answers: false, detail: 'GET api did not return a Jupyter version' };
+  } catch (err) {
+    const typed = toJupyterError(err, endpoint.id);
+    if (typed.code === 'TlsFailure') return { answers: true, detail: `a TLS server answers (${typed.message})` };
+    return { answers: false, detail: typed.message };
+  } finally {
+    void agent.close().catch(() => undefined);
+  }
+};

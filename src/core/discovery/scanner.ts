@@ -1,0 +1,165 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JupyterError, InvalidInputError } from '../util/errors';
+import type { Logger } from '../util/log';
+import { nullLogger } from '../util/log';
+import { pidState, probeJupyterApi, type PidState, type Prober } from './liveness';
+import { RUNTIME_FILE, kindFromFileName, parseRuntimeInfo, pidFromFileName, type RuntimeServerInfo } from './runtimeFile';
+
+export type DiscoveryState = 'live' | 'stale' | 'malformed';
+
+export interface DiscoveredServer {
+  /** The runtime file (or the command it came from). */
+  file: string;
+  state: DiscoveryState;
+  /** Why it is in this state, in words a person can act on. */
+  reason: string;
+  pid: number | undefined;
+  info?: RuntimeServerInfo;
+  error?: JupyterError;
+  /** The version the server reported when probed. */
+  version?: string;
+}
+
+export interface ScanOptions {
+  /** Ask each server with a live pid whether it answers as Jupyter (catches recycled pids). Default true. */
+  probe?: boolean;
+  /** Read and describe files whose process is gone (the CLI does; the extension only needs live ones). Default true. */
+  parseStale?: boolean;
+  probeTimeoutMs?: number;
+}
+
+export interface ScannerDeps {
+  pidState: (pid: number) => PidState;
+  probe: Prober;
+  log: Logger;
+}
+
+interface FileCacheEntry {
+  mtimeMs: number;
+  size: number;
+  parsed: RuntimeServerInfo | JupyterError;
+}
+
+interface ProbeCacheEntry {
+  answers: boolean;
+  detail: string;
+  version?: string;
+  at: number;
+}
+
+const PROBE_TTL_MS = 60_000;
+
+/**
+ * Reads the runtime dirs: every `nbserver-*.json` / `jpserver-*.json`, live or stale with the reason,
+ * malformed ones reported and skipped. Unchanged files are not re-read and recent probe answers are reused,
+ * so a rescan after one file changes costs a readdir and a stat per file.
+ */
+export class RuntimeScanner {
+  private readonly files = new Map<string, FileCacheEntry>();
+  private readonly probes = new Map<string, ProbeCacheEntry>();
+  private readonly deps: ScannerDeps;
+
+  constructor(deps: Partial<ScannerDeps> = {}) {
+    this.deps = { pidState, probe: probeJupyterApi, log: nullLogger, ...deps };
+  }
+
+  async scan(dirs: readonly string[], options: ScanOptions = {}): Promise<DiscoveredServer[]> {
+    const probe = options.probe ?? true;
+    const parseStale = options.parseStale ?? true;
+    const perDir = await Promise.all(dirs.map((d) => this.listDir(d)));
+    const paths = perDir.flat();
+    const seen = new Set(paths);
+    for (const k of this.files.keys()) if (!seen.has(k)) this.files.delete(k);
+
+    const results = await Promise.all(
+      paths.map(async (file): Promise<DiscoveredServer | undefined> => {
+        const pidInName = pidFromFileName(file);
+        const alive = pidInName === undefined ? 'unknown' : this.deps.pidState(pidInName);
+        if (alive === 'dead' && !parseStale) {
+          return { file, state: 'stale', pid: pidInName, reason: staleReason(pidInName as number) };
+        }
+        const parsed = await this.read(file);
+        if (parsed === undefined) return undefined; // vanished between readdir and read
+        if (parsed instanceof JupyterError) {
+          return { file, state: 'malformed', pid: pidInName, reason: parsed.message, error: parsed };
+        }
+        const info = parsed;
+        const pidAlive = info.pid === pidInName ? alive : this.deps.pidState(info.pid);
+        if (pidAlive === 'dead') return { file, state: 'stale', pid: info.pid, info, reason: staleReason(info.pid) };
+        if (!probe) return { file, state: 'live', pid: info.pid, info, reason: `process ${info.pid} is running` };
+        const answer = await this.probe(file, info, options.probeTimeoutMs ?? 1500);
+        if (!answer.answers) {
+          return {
+            file,
+            state: 'stale',
+            pid: info.pid,
+            info,
+            reason: `process ${info.pid} is running, but ${info.url} does not answer as Jupyter (${answer.detail}); the pid was probably reused by another program`,
+          };
+        }
+        const server: DiscoveredServer = { file, state: 'live', pid: info.pid, info, reason: `process ${info.pid} is running and answers (${answer.detail})` };
+        if (answer.version !== undefined) server.version = answer.version;
+        return server;
+      }),
+    );
+    return results.filter((r): r is DiscoveredServer => r !== undefined).sort((a, b) => a.file.localeCompare(b.file));
+  }
+
+  /** Forget cached probe answers (a server restarted on the same pid file, a manual refresh). */
+  forgetProbes(): void {
+    this.probes.clear();
+  }
+
+  private async listDir(dir: string): Promise<string[]> {
+    try {
+      const names = await readdir(dir);
+      return names.filter((n) => RUNTIME_FILE.test(n)).map((n) => join(dir, n));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.deps.log.warn(`cannot read runtime dir ${dir}: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  private async read(file: string): Promise<RuntimeServerInfo | JupyterError | undefined> {
+    let st;
+    try {
+      st = await stat(file);
+    } catch {
+      this.files.delete(file);
+      return undefined;
+    }
+    const cached = this.files.get(file);
+    if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.parsed;
+    let parsed: RuntimeServerInfo | JupyterError;
+    try {
+      const text = await readFile(file, 'utf8');
+      parsed = parseRuntimeInfo(text, file, kindFromFileName(file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      parsed =
+        err instanceof JupyterError
+          ? err
+          : new InvalidInputError(`${file}: cannot be read (${(err as Error).message}).`, { hint: 'Check its permissions.' });
+    }
+    this.files.set(file, { mtimeMs: st.mtimeMs, size: st.size, parsed });
+    return parsed;
+  }
+
+  private async probe(file: string, info: RuntimeServerInfo, timeoutMs: number): Promise<ProbeCacheEntry> {
+    const key = `${file}:${info.pid}:${info.url}`;
+    const cached = this.probes.get(key);
+    if (cached && Date.now() - cached.at < PROBE_TTL_MS) return cached;
+    const r = await this.deps.probe(info.endpoint, timeoutMs);
+    const entry: ProbeCacheEntry = { answers: r.answers, detail: r.detail, at: Date.now() };
+    if (r.version !== undefined) entry.version = r.version;
+    // Only positive answers are cached: a server still starting up is asked again next time.
+    if (r.answers) this.probes.set(key, entry);
+    return entry;
+  }
+}
+
+function staleReason(pid: number): string {
+  return `process ${pid} is not running (the server was killed or crashed and left its runtime file behind)`;
+}

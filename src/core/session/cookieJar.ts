@@ -1,0 +1,155 @@
+import { Cookie, CookieJar } from 'tough-cookie';
+import { InvalidInputError } from '../util/errors';
+import { redact, registerSecret } from '../util/redact';
+
+export const XSRF_COOKIE = '_xsrf';
+
+/** A tornado signed value (`2|1:0|…`): what Jupyter and JupyterHub login cookies carry. */
+const SIGNED_VALUE = /^"?2\|1:0\|/;
+
+/** Login cookies are signed values; their names vary (`username-<host>-<port>`, `jupyterhub-user-bob`, custom). */
+export function isLoginCookie(cookie: Pick<Cookie, 'key' | 'value'>): boolean {
+  if (cookie.key === XSRF_COOKIE || /-oauth-state/.test(cookie.key)) return false;
+  return SIGNED_VALUE.test(cookie.value) || /^username-/.test(cookie.key) || /^jupyterhub-user-/.test(cookie.key);
+}
+
+export interface RejectedCookie {
+  /** The Set-Cookie line with its value redacted. */
+  line: string;
+  reason: string;
+}
+
+export interface SetCookieResult {
+  stored: Cookie[];
+  rejected: RejectedCookie[];
+  /** Names of login cookies the server cleared (empty value or an Expires in the past). */
+  clearedLogin: string[];
+}
+
+/**
+ * One server's RFC 6265 cookie jar (tough-cookie): domain and path matching, expiry, Secure rules.
+ * Serialisable with expiry, so a session survives a reload. Every cookie value is registered for redaction.
+ */
+export class ServerCookieJar {
+  private readonly jar: CookieJar;
+
+  constructor(
+    jar?: CookieJar,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.jar = jar ?? new CookieJar(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
+    for (const c of this.all()) registerSecret(c.value);
+  }
+
+  static deserialize(serialized: string, now?: () => Date): ServerCookieJar {
+    let jar: CookieJar;
+    try {
+      jar = CookieJar.deserializeSync(JSON.parse(serialized) as never);
+    } catch (err) {
+      throw new InvalidInputError('The saved cookie session could not be read.', {
+        hint: 'It will be replaced by a new session at the next sign-in.',
+        cause: err,
+      });
+    }
+    return new ServerCookieJar(jar, now);
+  }
+
+  serialize(): string {
+    return JSON.stringify(this.jar.serializeSync());
+  }
+
+  /** Stores the `Set-Cookie` lines of a response to `url`. Malformed or foreign cookies are reported, not thrown. */
+  setFromResponse(url: URL | string, setCookie: readonly string[]): SetCookieResult {
+    const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [] };
+    const now = this.now();
+    for (const line of setCookie) {
+      const parsed = Cookie.parse(line, { loose: false });
+      if (!parsed) {
+        result.rejected.push({ line: redactCookieLine(line), reason: 'not a valid Set-Cookie header (RFC 6265)' });
+        continue;
+      }
+      registerSecret(parsed.value);
+      const expiry = parsed.expiryTime(now);
+      const clearing = parsed.value === '' || parsed.value === '""' || (expiry !== undefined && expiry <= now.getTime());
+      // A clearing line carries no signed value, so look at what the jar holds under that name (custom names too).
+      const clearsLogin =
+        clearing &&
+        parsed.key !== XSRF_COOKIE &&
+        (isLoginCookie(parsed) || this.cookiesFor(url).some((c) => c.key === parsed.key && isLoginCookie(c)));
+      try {
+        const stored = this.jar.setCookieSync(parsed, url, { now, ignoreError: false });
+        if (stored) result.stored.push(stored);
+      } catch (err) {
+        result.rejected.push({ line: redactCookieLine(line), reason: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      if (clearsLogin) result.clearedLogin.push(parsed.key);
+    }
+    return result;
+  }
+
+  /** The `Cookie` header value for a request to `url` (empty string when none apply). */
+  cookieHeader(url: URL | string): string {
+    return this.jar.getCookieStringSync(url, { http: true });
+  }
+
+  cookiesFor(url: URL | string): Cookie[] {
+    return this.jar.getCookiesSync(url, { http: true });
+  }
+
+  /** The `_xsrf` value that applies to `url`, for the `X-XSRFToken` header. */
+  xsrfToken(url: URL | string): string | undefined {
+    return this.cookiesFor(url).find((c) => c.key === XSRF_COOKIE)?.value;
+  }
+
+  /** The login cookie that applies to `url`, if any and not expired. */
+  loginCookie(url: URL | string): Cookie | undefined {
+    return this.cookiesFor(url).find(isLoginCookie);
+  }
+
+  /** When the login cookie for `url` expires by its own Expires/Max-Age (undefined: session cookie or none). */
+  loginExpiry(url: URL | string): Date | undefined {
+    const c = this.loginCookie(url);
+    const t = c?.expiryTime(this.now());
+    return t === undefined || !Number.isFinite(t) ? undefined : new Date(t);
+  }
+
+  /** Sets a cookie the client made itself (a double-submit `_xsrf` when the server issued none). */
+  setClientCookie(url: URL | string, name: string, value: string, path: string): void {
+    registerSecret(value);
+    this.jar.setCookieSync(new Cookie({ key: name, value, path }), url, { now: this.now() });
+  }
+
+  /** Drops every cookie: the session is gone, saved credentials are not touched. */
+  clear(): void {
+    this.jar.removeAllCookiesSync();
+  }
+
+  /** Drops the login cookies only (keeps `_xsrf`). */
+  clearLogin(): void {
+    for (const c of this.all()) {
+      if (isLoginCookie(c) && c.domain && c.path) {
+        this.jar.store.removeCookie(c.domain, c.path, c.key, () => undefined);
+      }
+    }
+  }
+
+  all(): Cookie[] {
+    const ser = this.jar.serializeSync();
+    return (ser?.cookies ?? []).map((c) => Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
+  }
+
+  get size(): number {
+    return this.all().length;
+  }
+}
+
+/** A Set-Cookie line as evidence: name and attributes kept, the value masked. */
+export function redactCookieLine(line: string): string {
+  const eq = line.indexOf('=');
+  if (eq < 0) return redact(line.length > 80 ? line.slice(0, 80) + '…' : line);
+  const semi = line.indexOf(';', eq);
+  const name = line.slice(0, eq).trim();
+  const attrs = semi < 0 ? '' : line.slice(semi);
+  return redact(`${name}=[redacted]${attrs}`);
+}

@@ -1,0 +1,299 @@
+import type { Dispatcher } from 'undici';
+import { serverUrl, type ServerEndpoint } from '../server/endpoint';
+import { ServerCookieJar } from '../session/cookieJar';
+import type { AuthMode, Credential } from '../session/credentials';
+import { fetchXsrf, loginWithForm } from '../session/flows';
+import { isXsrfRejection, type ForbiddenCause } from '../session/forbidden';
+import { JupyterSession } from '../session/session';
+import type { Disposable } from '../util/disposable';
+import {
+  AuthExpiredError,
+  AuthRequiredError,
+  HostRejectedError,
+  InvalidTokenError,
+  JupyterError,
+  KernelNotFoundError,
+  NotAJupyterServerError,
+  UnexpectedReplyError,
+  XsrfRejectedError,
+  toJupyterError,
+} from '../util/errors';
+import { nullLogger, type Logger } from '../util/log';
+import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
+import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
+
+export interface ClientOptions {
+  endpoint: ServerEndpoint;
+  credential: Credential;
+  mode?: AuthMode;
+  /** A restored cookie jar (a persisted session). */
+  jar?: ServerCookieJar;
+  logger?: Logger;
+  transport?: TransportOptions;
+}
+
+export interface RequestOptions extends SendOptions {
+  /** Statuses returned instead of thrown (2xx always are). */
+  accept?: readonly number[];
+}
+
+/**
+ * A Jupyter server's REST client: one session (credential + cookie jar), one composed dispatcher.
+ * `request` prepares the session (login, `_xsrf`), refreshes XSRF and retries once on an XSRF 403, tells
+ * "log in again" from a refused Host by re-probing, re-logs in once (shared by all requests in flight) when a
+ * cookie session has ended, and turns failures into typed errors.
+ */
+export class JupyterClient implements Disposable {
+  readonly endpoint: ServerEndpoint;
+  readonly session: JupyterSession;
+  readonly log: Logger;
+  private readonly transport: ServerTransport;
+  private forbiddenProbe: Promise<ForbiddenCause> | undefined;
+  private disposed = false;
+
+  constructor(options: ClientOptions) {
+    this.endpoint = options.endpoint;
+    this.log = (options.logger ?? nullLogger).scoped(this.endpoint.id);
+    this.session = new JupyterSession(this.endpoint, options.credential, options.mode ?? 'auto', options.jar ?? new ServerCookieJar(), this.log);
+    this.transport = createServerTransport(this.endpoint, this.session, this.log, options.transport);
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.transport.dispatcher;
+  }
+
+  get handshakes(): ServerTransport['handshakes'] {
+    return this.transport.handshakes;
+  }
+
+  /** One request, as is: no session preparation, no recovery, network failures typed. */
+  readonly send = async (method: HttpMethod, path: string, options: SendOptions = {}): Promise<HttpReply> => {
+    const url = serverUrl(this.endpoint, path, options.query);
+    const headers: Record<string, string> = { accept: 'application/json, text/html;q=0.9, */*;q=0.8', ...options.headers };
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    } else if (options.form !== undefined) {
+      body = new URLSearchParams(options.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    try {
+      const res = await this.transport.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        body: body ?? null,
+        signal: options.signal ?? null,
+        ...(options.timeoutMs !== undefined ? { headersTimeout: options.timeoutMs } : {}),
+      });
+      const text = await res.body.text();
+      return { method, url, status: res.statusCode, headers: res.headers, text };
+    } catch (err) {
+      throw toJupyterError(err, this.endpoint.id);
+    }
+  };
+
+  /** A JSON API call with session preparation, recovery and typed errors. */
+  async json<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    const reply = await this.request(method, path, options);
+    return parseJson<T>(reply, this.endpoint.id);
+  }
+
+  async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpReply> {
+    this.assertUsable();
+    let xsrfRetried = false;
+    let reloggedIn = false;
+    for (;;) {
+      await this.prepare(method, options.signal);
+      const generation = this.session.generation;
+      const reply = await this.send(method, path, options);
+      if (reply.status < 300 || options.accept?.includes(reply.status)) return reply;
+      if (reply.status !== 403) throw this.statusError(reply);
+
+      const message = replyMessage(reply);
+      if (isXsrfRejection(message)) {
+        if (!xsrfRetried) {
+          xsrfRetried = true;
+          this.log.debug(`${describeRequest(reply)}: XSRF rejected (${message}); fetching a fresh _xsrf and retrying once`);
+          await this.session.singleFlightXsrf(() => fetchXsrf(this.send, this.session, this.log, options.signal));
+          continue;
+        }
+        throw new XsrfRejectedError(`${this.endpoint.id} rejected the XSRF token on ${describeRequest(reply)} (${message}).`, {
+          serverUrl: this.endpoint.id,
+          status: 403,
+          hint: 'A proxy may strip the X-XSRFToken header or the _xsrf cookie; check its configuration.',
+        });
+      }
+      const cause = await this.classifyForbidden(options.signal);
+      if (cause === 'host') throw this.hostError();
+      if (cause === 'other') throw this.statusError(reply);
+      // Not logged in (any more).
+      if (this.canLogin() && !reloggedIn) {
+        reloggedIn = true;
+        this.log.info(`session for ${this.endpoint.id} is no longer accepted; signing in again`);
+        await this.login(options.signal, generation);
+        continue;
+      }
+      throw this.authError(reloggedIn);
+    }
+  }
+
+  /** Signs in (cookie plans) or checks the credential (token, anonymous). Throws a typed error on failure. */
+  async authenticate(signal?: AbortSignal): Promise<void> {
+    this.assertUsable();
+    if (this.canLogin()) {
+      await this.login(signal, this.session.generation);
+      return;
+    }
+    const reply = await this.send('GET', 'api/status', signal ? { signal } : {});
+    if (reply.status === 200) return;
+    if (reply.status === 403) {
+      const cause = await this.classifyForbidden(signal);
+      throw cause === 'host' ? this.hostError() : this.authError(false);
+    }
+    throw this.statusError(reply);
+  }
+
+  /** Makes sure a cookie session holds `_xsrf` (fetching it if not); `force` fetches a fresh one. */
+  async ensureXsrf(signal?: AbortSignal, force = false): Promise<void> {
+    if (!force && this.session.hasXsrf()) return;
+    await this.session.singleFlightXsrf(() => fetchXsrf(this.send, this.session, this.log, signal));
+  }
+
+  /** The server's version from the public `GET api`, or NotAJupyterServer. */
+  async probeVersion(signal?: AbortSignal): Promise<string> {
+    const reply = await this.send('GET', 'api', signal ? { signal } : {});
+    if (reply.status === 403) throw this.hostError();
+    const version = reply.status === 200 ? tryVersion(reply.text) : undefined;
+    if (version === undefined) {
+      throw new NotAJupyterServerError(
+        `${this.endpoint.id} does not answer as a Jupyter server (GET api returned ${reply.status}${reply.status === 200 ? ' without a version' : ''}).`,
+        { serverUrl: this.endpoint.id, status: reply.status, hint: 'Check the port and the base URL (e.g. /user/<name>/ behind JupyterHub).' },
+      );
+    }
+    return version;
+  }
+
+  /** Logs in once for all callers that saw the session end under `generation`. */
+  async login(signal: AbortSignal | undefined, generation: number): Promise<void> {
+    await this.session.singleFlightLogin(() => loginWithForm(this.send, this.session, this.log, signal), generation);
+  }
+
+  /** Prepares a WebSocket upgrade: a cookie session must be signed in first. */
+  async prepareUpgrade(signal?: AbortSignal): Promise<void> {
+    await this.prepare('GET', signal);
+  }
+
+  /**
+   * A plain 403 is either "not logged in" or a refused Host header; `GET api` is public, so a 403 there
+   * means the Host was refused. One probe at a time, shared by every request that needs it.
+   */
+  classifyForbidden(signal?: AbortSignal): Promise<ForbiddenCause> {
+    if (!this.forbiddenProbe) {
+      this.forbiddenProbe = (async (): Promise<ForbiddenCause> => {
+        try {
+          // A cookie session whose login cookie is gone (cleared by the server, or expired) needs no probe.
+          if (this.canLogin() && !this.session.hasLoginCookie()) return 'auth';
+          const api = await this.send('GET', 'api', signal ? { signal } : {});
+          if (api.status === 403) return 'host';
+          const status = await this.send('GET', 'api/status', signal ? { signal } : {});
+          return status.status === 403 ? 'auth' : 'other';
+        } finally {
+          this.forbiddenProbe = undefined;
+        }
+      })();
+    }
+    return this.forbiddenProbe;
+  }
+
+  private canLogin(): boolean {
+    return this.session.loginSecret() !== undefined;
+  }
+
+  private async prepare(method: HttpMethod, signal?: AbortSignal): Promise<void> {
+    if (!this.session.usesCookies) return;
+    if (this.canLogin() && !this.session.hasLoginCookie()) await this.login(signal, this.session.generation);
+    if (MUTATING_METHODS.has(method) && !this.session.hasXsrf()) await this.ensureXsrf(signal);
+  }
+
+  private hostError(): JupyterError {
+    return new HostRejectedError(`${this.endpoint.id} refused the request because of its Host header.`, {
+      serverUrl: this.endpoint.id,
+      status: 403,
+      hint: 'The server only accepts local host names. Set c.ServerApp.allow_remote_access = True (notebook: c.NotebookApp.allow_remote_access) or c.ServerApp.local_hostnames on the server, or connect through its loopback address.',
+    });
+  }
+
+  /** The typed error for a classified 403 ('host' or 'auth'). */
+  forbiddenError(cause: Exclude<ForbiddenCause, 'other'>, afterRelogin: boolean): JupyterError {
+    return cause === 'host' ? this.hostError() : this.authError(afterRelogin);
+  }
+
+  private authError(afterRelogin: boolean): JupyterError {
+    const serverUrl = this.endpoint.id;
+    switch (this.session.plan) {
+      case 'token-header':
+        return new InvalidTokenError(`${serverUrl} rejected the token.`, {
+          serverUrl,
+          status: 403,
+          hint: 'The server may have been restarted with a new token: provide the current one.',
+        });
+      case 'anonymous':
+        return new AuthRequiredError(`${serverUrl} requires authentication.`, {
+          serverUrl,
+          status: 403,
+          hint: 'Provide the server token (JUPYTER_TOKEN) or password (JUPYTER_PASSWORD).',
+        });
+      default:
+        return new AuthExpiredError(
+          afterRelogin ? `${serverUrl} ended the session again right after signing in.` : `The session with ${serverUrl} has ended.`,
+          { serverUrl, status: 403, hint: 'Sign in again.' },
+        );
+    }
+  }
+
+  private statusError(reply: HttpReply): JupyterError {
+    const message = replyMessage(reply);
+    const what = describeRequest(reply);
+    if (reply.status === 404 && message && /Kernel does not exist/i.test(message)) {
+      return new KernelNotFoundError(`${message}.`, {
+        serverUrl: this.endpoint.id,
+        status: 404,
+        hint: 'The kernel has been shut down or the server was restarted; start a new kernel.',
+      });
+    }
+    return new UnexpectedReplyError(`${what} failed with ${reply.status}${message ? `: ${message}` : ''}.`, {
+      serverUrl: this.endpoint.id,
+      status: reply.status,
+    });
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new Error(`the client for ${this.endpoint.id} has been disposed`);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.session.dispose();
+    void this.transport.close();
+  }
+
+  /** Closes connections and waits for them (CLI, tests). */
+  async close(): Promise<void> {
+    this.disposed = true;
+    this.session.dispose();
+    await this.transport.close();
+  }
+}
+
+function tryVersion(text: string): string | undefined {
+  try {
+    const v = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

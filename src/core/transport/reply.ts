@@ -1,0 +1,69 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { UnexpectedReplyError } from '../util/errors';
+import { redact } from '../util/redact';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+export const MUTATING_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface SendOptions {
+  query?: Record<string, string>;
+  /** A JSON body (sets Content-Type). */
+  json?: unknown;
+  /** A form body (application/x-www-form-urlencoded). */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Overrides the transport's headers timeout for this request. */
+  timeoutMs?: number;
+}
+
+export interface HttpReply {
+  readonly method: HttpMethod;
+  readonly url: URL;
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/** The server's `{"message": …}` from a Jupyter API error body, if it is one. */
+export function replyMessage(reply: HttpReply): string | undefined {
+  if (!reply.text) return undefined;
+  try {
+    const body = JSON.parse(reply.text) as { message?: unknown };
+    if (typeof body?.message === 'string') return body.message;
+  } catch {
+    // Not JSON: HTML error pages carry the message in <pre class="traceback"> or the title.
+    const pre = /<pre[^>]*>([\s\S]*?)<\/pre>/i.exec(reply.text)?.[1] ?? /<title>([\s\S]*?)<\/title>/i.exec(reply.text)?.[1];
+    if (pre) return decodeEntities(pre.trim()).slice(0, 300);
+  }
+  return undefined;
+}
+
+function decodeEntities(s: string): string {
+  return s
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+export function describeRequest(reply: Pick<HttpReply, 'method' | 'url'>): string {
+  return `${reply.method} ${redact(reply.url.pathname)}`;
+}
+
+/** Parses a JSON reply; a non-JSON body is an UnexpectedReplyError naming the request. */
+export function parseJson<T>(reply: HttpReply, serverUrl: string): T {
+  try {
+    return JSON.parse(reply.text) as T;
+  } catch (err) {
+    const snippet = reply.text.slice(0, 80).replace(/\s+/g, ' ');
+    throw new UnexpectedReplyError(`${describeRequest(reply)} returned ${reply.status} with a body that is not JSON ("${snippet}").`, {
+      serverUrl,
+      status: reply.status,
+      cause: err,
+      hint: 'Check that the URL points at a Jupyter server (including its base URL).',
+    });
+  }
+}

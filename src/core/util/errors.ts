@@ -1,0 +1,193 @@
+import { redact } from './redact';
+
+/**
+ * Errors a person can act on. Each says what went wrong (`message`) and what to do (`hint`);
+ * both are redacted at construction, so an error can be logged or shown anywhere.
+ */
+export type ErrorCode =
+  | 'ServerUnreachable'
+  | 'AuthRequired'
+  | 'AuthExpired'
+  | 'InvalidToken'
+  | 'WrongPassword'
+  | 'XsrfRejected'
+  | 'HostRejected'
+  | 'OriginRejected'
+  | 'NotAJupyterServer'
+  | 'TlsFailure'
+  | 'CrossOriginBlocked'
+  | 'InvalidInput'
+  | 'UnexpectedReply'
+  | 'KernelNotFound'
+  | 'KernelLost'
+  | 'WebSocketFailed'
+  | 'Timeout'
+  | 'Cancelled';
+
+export interface ErrorDetails {
+  hint?: string;
+  serverUrl?: string;
+  status?: number;
+  cause?: unknown;
+}
+
+export abstract class JupyterError extends Error {
+  abstract readonly code: ErrorCode;
+  readonly hint: string;
+  readonly serverUrl: string | undefined;
+  readonly status: number | undefined;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(redact(message), details.cause === undefined ? undefined : { cause: details.cause });
+    this.hint = redact(details.hint ?? '');
+    this.serverUrl = details.serverUrl === undefined ? undefined : redact(details.serverUrl);
+    this.status = details.status;
+  }
+
+  override get name(): string {
+    return this.code;
+  }
+
+  /** Message and hint in one line, for a notification or a CLI line. */
+  describe(): string {
+    return this.hint ? `${this.message} ${this.hint}` : this.message;
+  }
+}
+
+export class ServerUnreachableError extends JupyterError {
+  readonly code = 'ServerUnreachable';
+}
+export class AuthRequiredError extends JupyterError {
+  readonly code = 'AuthRequired';
+}
+export class AuthExpiredError extends JupyterError {
+  readonly code = 'AuthExpired';
+}
+export class InvalidTokenError extends JupyterError {
+  readonly code = 'InvalidToken';
+}
+export class WrongPasswordError extends JupyterError {
+  readonly code = 'WrongPassword';
+}
+export class XsrfRejectedError extends JupyterError {
+  readonly code = 'XsrfRejected';
+}
+export class HostRejectedError extends JupyterError {
+  readonly code = 'HostRejected';
+}
+export class OriginRejectedError extends JupyterError {
+  readonly code = 'OriginRejected';
+}
+export class NotAJupyterServerError extends JupyterError {
+  readonly code = 'NotAJupyterServer';
+}
+export class TlsFailureError extends JupyterError {
+  readonly code = 'TlsFailure';
+}
+export class CrossOriginBlockedError extends JupyterError {
+  readonly code = 'CrossOriginBlocked';
+}
+export class InvalidInputError extends JupyterError {
+  readonly code = 'InvalidInput';
+}
+export class UnexpectedReplyError extends JupyterError {
+  readonly code = 'UnexpectedReply';
+}
+export class KernelNotFoundError extends JupyterError {
+  readonly code = 'KernelNotFound';
+}
+export class KernelLostError extends JupyterError {
+  readonly code = 'KernelLost';
+}
+export class WebSocketFailedError extends JupyterError {
+  readonly code = 'WebSocketFailed';
+}
+export class TimeoutError extends JupyterError {
+  readonly code = 'Timeout';
+}
+export class CancelledError extends JupyterError {
+  readonly code = 'Cancelled';
+}
+
+export function isJupyterError(err: unknown, code?: ErrorCode): err is JupyterError {
+  return err instanceof JupyterError && (code === undefined || err.code === code);
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+function errorCodeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && !code.startsWith('UND_ERR_SOCKET')) {
+      if (code !== 'UND_ERR_CONNECT' || !(e as { cause?: unknown }).cause) return code;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Turns a network-level failure (undici, node:net, node:tls, an abort) into a typed error.
+ * Typed errors pass through unchanged.
+ */
+export function toJupyterError(err: unknown, serverUrl: string): JupyterError {
+  if (err instanceof JupyterError) return err;
+  const name = err && typeof err === 'object' ? (err as { name?: unknown }).name : undefined;
+  if (name === 'AbortError' || errorCodeOf(err) === 'ABORT_ERR') {
+    return new CancelledError('The operation was cancelled.', { serverUrl, cause: err });
+  }
+  const code = errorCodeOf(err) ?? '';
+  const detail = err instanceof Error ? err.message : String(err);
+  if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(detail)) {
+    return new TlsFailureError(`TLS handshake with ${serverUrl} failed (${code || detail}).`, {
+      serverUrl,
+      cause: err,
+      hint:
+        code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO'
+          ? 'The server may not speak HTTPS on this port: check http:// versus https://.'
+          : "The server's certificate is not trusted. Trust it explicitly for this server (its CA or the certificate itself); verification is never turned off.",
+    });
+  }
+  const unreachable: Record<string, string> = {
+    ECONNREFUSED: 'nothing is listening there',
+    ENOTFOUND: 'the host name does not resolve',
+    EAI_AGAIN: 'the host name could not be resolved right now',
+    EHOSTUNREACH: 'the host is unreachable',
+    ENETUNREACH: 'the network is unreachable',
+    ECONNRESET: 'the connection was reset',
+    EPIPE: 'the connection was closed',
+    ETIMEDOUT: 'the connection timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+    UND_ERR_SOCKET: 'the connection was closed unexpectedly',
+    UND_ERR_CLOSED: 'the connection was closed',
+    ENOENT: 'the unix socket does not exist',
+    EACCES: 'permission to the unix socket was denied',
+  };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TimeoutError(`${serverUrl} did not answer in time.`, {
+      serverUrl,
+      cause: err,
+      hint: 'The server is up but not responding; it may be overloaded or stuck. Try again later.',
+    });
+  }
+  const why = unreachable[code] ?? detail;
+  return new ServerUnreachableError(`Cannot reach ${serverUrl}: ${why}.`, {
+    serverUrl,
+    cause: err,
+    hint: 'Check that the Jupyter server is running and the URL (host, port, base URL) is right.',
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The one redaction function. Every log line, error message and CLI output passes through `redact`.
+ *
+ * Two layers: patterns that recognise where secrets live in HTTP traffic (headers, `?token=`, cookie pairs,
+ * tornado signed values, JSON fields), and a bounded registry of secret values this process has handled
+ * (tokens, passwords, cookie values), so a secret is masked even where no pattern expects it.
+ */
+export const REDACTED = '[redacted]';
+
+const SECRET_HEADER_NAMES = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-xsrftoken',
+  'x-csrftoken',
+]);
+
+const MAX_KNOWN_SECRETS = 512;
+const MIN_SECRET_LENGTH = 4;
+const knownSecrets = new Set<string>();
+
+/** Remember a secret value so `redact` masks it anywhere, also URL-encoded. Bounded: the oldest are forgotten. */
+export function registerSecret(value: string | undefined | null): void {
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  for (const v of new Set([value, encodeURIComponent(value)])) {
+    knownSecrets.delete(v);
+    knownSecrets.add(v);
+  }
+  while (knownSecrets.size > MAX_KNOWN_SECRETS) {
+    const oldest = knownSecrets.values().next().value;
+    if (oldest === undefined) break;
+    knownSecrets.delete(oldest);
+  }
+}
+
+/** For tests: forget every registered secret. */
+export function clearRegisteredSecrets(): void {
+  knownSecrets.clear();
+}
+
+export function isSecretHeader(name: string): boolean {
+  return SECRET_HEADER_NAMES.has(name.toLowerCase());
+}
+
+const PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // Header lines and header-like pairs: "Authorization: token abc", "cookie=…" up to the end of the line.
+  [/\b(authorization|proxy-authorization|set-cookie|cookie|x-xsrftoken|x-csrftoken)(\s*:\s*)(?!\[redacted\])[^\r\n]*/gi, `$1$2${REDACTED}`],
+  // JSON string fields that carry secrets.
+  [/"(token|password|_xsrf|authorization|cookie|set-cookie|x-xsrftoken|api_token|access_token)"(\s*:\s*)"(?:[^"\\]|\\.)*"/gi, `"$1"$2"${REDACTED}"`],
+  // Tokens embedded in logged-in HTML pages.
+  [/(data-jupyter-api-token=)("[^"]*"|'[^']*')/gi, `$1"${REDACTED}"`],
+  // Query and form parameters.
+  [/([?&#;]|\b)(token|_xsrf|password|access_token|api_token)=(?!\[redacted\])[^&#\s"'<>]+/gi, `$1$2=${REDACTED}`],
+  [/([?&])(code|state)=(?!\[redacted\])[^&#\s"'<>]+/g, `$1$2=${REDACTED}`],
+  // Jupyter and JupyterHub cookie pairs: username-127-0-0-1-8888="2|1:0|…", jupyterhub-user-bob=…
+  [/\b(username-[\w-]+|jupyterhub-[\w-]+)=(?!\[redacted\])("[^"]*"|[^;\s,]*)/g, `$1=${REDACTED}`],
+  // Tornado signed values and XSRF tokens wherever they appear.
+  [/2\|1:0\|[^\s";,]+/g, REDACTED],
+  [/2\|[0-9a-f]{8}\|[0-9a-f]{32}\|\d+/gi, REDACTED],
+  // Userinfo in URLs.
+  [/(\/\/[^/\s:@]+:)[^/\s@]+@/g, `$1${REDACTED}@`],
+];
+
+export function redact(text: string): string {
+  let out = text;
+  if (knownSecrets.size > 0) {
+    // Longest first, so a secret that contains another is masked whole.
+    const values = [...knownSecrets].sort((a, b) => b.length - a.length);
+    for (const v of values) {
+      if (out.includes(v)) out = out.split(v).join(REDACTED);
+    }
+  }
+  for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+  return out;
+}
+
+export type HeaderMap = Record<string, string | string[] | number | undefined>;
+
+/** A copy of the headers in which secret headers' values are replaced; other values go through `redact`. */
+export function redactHeaders(headers: HeaderMap): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (isSecretHeader(name)) {
+      out[name] = Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+    } else {
+      out[name] = Array.isArray(value) ? value.map((v) => redact(v)) : redact(String(value));
+    }
+  }
+  return out;
+}
+
+/** A URL string safe to show: token-like query values and userinfo passwords masked. */
+export function redactUrl(url: string | URL): string {
+  return redact(typeof url === 'string' ? url : url.href);
+}
+
+/** Any value as safe text: errors by name and message, objects as JSON, everything redacted. */
+export function redactValue(value: unknown): string {
+  if (value instanceof Error) return redact(`${value.name}: ${value.message}`);
+  if (typeof value === 'string') return redact(value);
+  try {
+    return redact(JSON.stringify(value) ?? String(value));
+  } catch {
+    return redact(String(value));
+  }
+}
