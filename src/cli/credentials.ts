@@ -29,7 +29,7 @@ export async function resolveCredential(
     return { credential: passwordCredential(password), source: 'JUPYTER_PASSWORD' };
   }
   const scanner = new RuntimeScanner();
-  const dirs = runtimeDirsToScan(currentDirContext(), runtimeDirs);
+  const dirs = runtimeDirsToScan({ ...currentDirContext(), env }, runtimeDirs);
   const servers = await scanner.scan(dirs, { probe: false, parseStale: false });
   const match = servers.find((s) => s.state === 'live' && s.info?.endpoint.id === endpoint.id && s.info.token);
   if (match?.info) return { credential: tokenCredential(match.info.token), source: `runtime file ${match.file}` };

@@ -32,11 +32,11 @@ export function describeServer(s: DiscoveredServer): Record<string, unknown> {
   };
 }
 
-export async function discoverCommand(args: DiscoverArgs, output: Output): Promise<number> {
-  const dirs = runtimeDirsToScan(currentDirContext(), args.runtimeDirs);
+export async function discoverCommand(args: DiscoverArgs, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const dirs = runtimeDirsToScan({ ...currentDirContext(), env }, args.runtimeDirs);
   const scanner = new RuntimeScanner();
   const servers = await scanner.scan(dirs, { probe: args.probe, parseStale: true });
-  const fromCommand = args.jupyterCommand ? await listWithJupyterCommand(args.jupyterCommand) : undefined;
+  const fromCommand = args.jupyterCommand ? await listWithJupyterCommand(args.jupyterCommand, undefined, env) : undefined;
   if (args.json) {
     output.out(
       json({

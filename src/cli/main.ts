@@ -43,6 +43,7 @@ export async function main(argv: string[], output: Output = processOutput, env: 
             jupyterCommand: values['jupyter-list'] ? (values.jupyter ?? 'jupyter') : undefined,
           },
           output,
+          env,
         );
       }
       case 'check': {

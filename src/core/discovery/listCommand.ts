@@ -21,7 +21,7 @@ export async function listWithJupyterCommand(jupyter = 'jupyter', timeoutMs = 15
     try {
       stdout = await run(jupyter, [sub, 'list', '--json'], timeoutMs, env);
     } catch (err) {
-      result.problems.push(`${label}: ${(err as Error).message}`);
+      result.problems.push(`${label}: ${err instanceof JupyterError ? err.describe() : (err as Error).message}`);
       continue;
     }
     for (const [i, line] of stdout.split(/\r?\n/).entries()) {

@@ -27,7 +27,7 @@ export function parsePastedUrl(text: string): PastedServer {
   }
   let input = raw;
   // "localhost:8888/…" or "127.0.0.1:8888": loopback without a scheme is unambiguous enough to mean http.
-  const bare = /^([\w.-]+|\[[0-9a-f:]+\]):(\d+)(\/.*)?$/i.exec(raw);
+  const bare = /^([\w.-]+|\[[0-9a-f:]+\]):(\d+)([/?#].*)?$/i.exec(raw);
   if (bare && !/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     if (!isLoopbackHost(bare[1] ?? '')) {
       throw new InvalidInputError(`"${raw}" has no scheme.`, {

@@ -12,9 +12,13 @@ export function currentDirContext(): DirContext {
   return { env: process.env, platform: process.platform, home: homedir() };
 }
 
+/** jupyter_core's `envset()`: a variable that is present counts as set unless it says no, n, false, off, 0 or 0.0. */
 function truthy(v: string | undefined): boolean {
-  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+  return v !== undefined && !['no', 'n', 'false', 'off', '0', '0.0'].includes(v.toLowerCase());
 }
+
+/** platformdirs' app name in jupyter_core 5.x: capitalised on macOS and Windows. */
+const PLATFORM_APPNAME = 'Jupyter';
 
 function pathJoin(ctx: DirContext, ...parts: string[]): string {
   return ctx.platform === 'win32' ? win32.join(...parts) : join(...parts);
@@ -34,11 +38,11 @@ export function jupyterDataDir(ctx: DirContext): string {
   const platformDirs = truthy(ctx.env['JUPYTER_PLATFORM_DIRS']);
   switch (ctx.platform) {
     case 'darwin':
-      return platformDirs ? join(ctx.home, 'Library', 'Application Support', 'jupyter') : join(ctx.home, 'Library', 'Jupyter');
+      return platformDirs ? join(ctx.home, 'Library', 'Application Support', PLATFORM_APPNAME) : join(ctx.home, 'Library', 'Jupyter');
     case 'win32': {
       if (platformDirs) {
         const local = ctx.env['LOCALAPPDATA'] ?? win32.join(ctx.home, 'AppData', 'Local');
-        return win32.join(local, 'jupyter');
+        return win32.join(local, PLATFORM_APPNAME);
       }
       const appdata = ctx.env['APPDATA'];
       return appdata ? win32.join(appdata, 'jupyter') : win32.join(jupyterConfigDir(ctx), 'data');

@@ -50,17 +50,22 @@ export function parseRuntimeInfo(text: string, source: string, kind?: ServerKind
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw bad(`is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    // V8 quotes a slice of the text around the error (`..."token": tok-… is not valid JSON`): keep only quote-free messages.
+    const why = err instanceof Error ? err.message : String(err);
+    throw bad(`is not valid JSON${/["'`]/.test(why) ? '' : ` (${why})`}`);
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw bad('is not a JSON object');
   const d = data as Record<string, unknown>;
+  // The value of a field that may hold a secret is described by its type only.
+  const shown = (k: string, v: unknown): string =>
+    k === 'token' || k === 'password' ? `a value of type ${Array.isArray(v) ? 'array' : typeof v}` : String(JSON.stringify(v)).slice(0, 40);
   const str = (k: string, required: boolean): string | undefined => {
     const v = d[k];
     if (v === undefined || v === null) {
       if (required) throw bad(`has no "${k}" field`);
       return undefined;
     }
-    if (typeof v !== 'string') throw bad(`"${k}" should be a string, not ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'string') throw bad(`"${k}" should be a string, not ${shown(k, v)}`);
     return v;
   };
   const int = (k: string, required: boolean): number | undefined => {
@@ -69,13 +74,13 @@ export function parseRuntimeInfo(text: string, source: string, kind?: ServerKind
       if (required) throw bad(`has no "${k}" field`);
       return undefined;
     }
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(`"${k}" should be a non-negative integer, not ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(`"${k}" should be a non-negative integer, not ${shown(k, v)}`);
     return v;
   };
   const bool = (k: string): boolean => {
     const v = d[k];
     if (v === undefined || v === null) return false;
-    if (typeof v !== 'boolean') throw bad(`"${k}" should be true or false, not ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'boolean') throw bad(`"${k}" should be true or false, not ${shown(k, v)}`);
     return v;
   };
   const token = str('token', false) ?? '';

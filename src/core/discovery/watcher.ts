@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Disposable } from '../util/disposable';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
@@ -121,14 +122,13 @@ export class DiscoveryWatcher implements Disposable {
           if (!st.isDirectory() || this.watchers.has(dir) || this.disposed) return;
           try {
             const w = watch(dir, { persistent: false }, (_event, name) => {
-              if (!name || RUNTIME_FILE.test(String(name))) this.schedule();
+              // Linux reports the removal (or move) of the watched dir itself as an event named after the dir,
+              // and the watcher then sees nothing, not even the dir coming back: start over.
+              if (name && String(name) === basename(dir)) this.dropWatcher(dir, w);
+              else if (!name || RUNTIME_FILE.test(String(name))) this.schedule();
             });
-            w.on('error', () => {
-              // The dir was removed: forget the watcher, look for the dir again later.
-              w.close();
-              this.watchers.delete(dir);
-              this.schedule();
-            });
+            // Windows and macOS report a removed dir as an error.
+            w.on('error', () => this.dropWatcher(dir, w));
             this.watchers.set(dir, w);
             this.schedule(); // files may have appeared before the watcher existed
           } catch (err) {
@@ -138,6 +138,14 @@ export class DiscoveryWatcher implements Disposable {
         () => undefined,
       );
     }
+  }
+
+  /** The dir's watcher is dead (the dir was removed): forget it, rescan, and watch the dir again once it exists. */
+  private dropWatcher(dir: string, w: FSWatcher): void {
+    w.close();
+    if (this.watchers.get(dir) === w) this.watchers.delete(dir);
+    this.schedule();
+    this.watchDirs();
   }
 
   private checkPids(): void {

@@ -144,7 +144,10 @@ export class KernelChannel implements Disposable {
         if (err) reject(err);
         else resolve(channel as KernelChannel);
       };
-      const onOpen = (): void => finish(undefined, new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl));
+      const onOpen = (): void => {
+        client.handshakes.forget(key);
+        finish(undefined, new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl));
+      };
       const onCloseBeforeOpen = (): void => {
         KernelChannel.handshakeError(client, key, protocol).then(
           (err) => finish(err),
@@ -169,6 +172,8 @@ export class KernelChannel implements Disposable {
   private static async handshakeError(client: JupyterClient, key: string, protocol: WireProtocol): Promise<Error> {
     const serverUrl = client.endpoint.id;
     const outcome = client.handshakes.take(key);
+    // A 101 the client then refused (no confirmed subprotocol) leaves the upgraded socket open: close it.
+    outcome?.socket?.destroy();
     if (!outcome) {
       return new ServerUnreachableError(`The kernel WebSocket to ${serverUrl} could not connect.`, {
         serverUrl,

@@ -93,6 +93,8 @@ export function decodeV1(data: ArrayBuffer | Uint8Array): KernelMessage {
   if (n < 6 || 8 * (n + 1) > buf.length) fail(`bad offset count ${n}`);
   const offsets: number[] = [];
   for (let i = 0; i < n; i++) offsets.push(Number(buf.readBigUInt64LE(8 * (i + 1))));
+  // The channel starts after the offset table; an offset into the table would read it as the channel name.
+  if ((offsets[0] as number) < 8 * (n + 1)) fail('offsets out of range');
   const parts: Buffer[] = [];
   for (let i = 0; i + 1 < offsets.length; i++) {
     const start = offsets[i] as number;

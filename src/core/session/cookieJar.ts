@@ -54,7 +54,10 @@ export class ServerCookieJar {
     return new ServerCookieJar(jar, now);
   }
 
+  /** The jar as JSON, expired cookies left out. */
   serialize(): string {
+    const now = this.now().getTime();
+    for (const c of this.all()) if (isExpired(c, now)) this.remove(c);
     return JSON.stringify(this.jar.serializeSync());
   }
 
@@ -90,11 +93,23 @@ export class ServerCookieJar {
 
   /** The `Cookie` header value for a request to `url` (empty string when none apply). */
   cookieHeader(url: URL | string): string {
-    return this.jar.getCookieStringSync(url, { http: true });
+    return this.cookiesFor(url)
+      .map((c) => c.cookieString())
+      .join('; ');
   }
 
+  /**
+   * The cookies that apply to `url`, judged by the injected clock (tough-cookie's own read path always uses the
+   * real one); expired cookies are dropped from the jar as they are found.
+   */
   cookiesFor(url: URL | string): Cookie[] {
-    return this.jar.getCookiesSync(url, { http: true });
+    const now = this.now().getTime();
+    const out: Cookie[] = [];
+    for (const c of this.jar.getCookiesSync(url, { http: true, expire: false })) {
+      if (isExpired(c, now)) this.remove(c);
+      else out.push(c);
+    }
+    return out;
   }
 
   /** The `_xsrf` value that applies to `url`, for the `X-XSRFToken` header. */
@@ -127,11 +142,12 @@ export class ServerCookieJar {
 
   /** Drops the login cookies only (keeps `_xsrf`). */
   clearLogin(): void {
-    for (const c of this.all()) {
-      if (isLoginCookie(c) && c.domain && c.path) {
-        this.jar.store.removeCookie(c.domain, c.path, c.key, () => undefined);
-      }
-    }
+    for (const c of this.all()) if (isLoginCookie(c)) this.remove(c);
+  }
+
+  private remove(c: Cookie): void {
+    // MemoryCookieStore is synchronous: the callback runs before removeCookie returns.
+    if (c.domain && c.path) this.jar.store.removeCookie(c.domain, c.path, c.key, () => undefined);
   }
 
   all(): Cookie[] {
@@ -142,6 +158,11 @@ export class ServerCookieJar {
   get size(): number {
     return this.all().length;
   }
+}
+
+function isExpired(c: Cookie, nowMs: number): boolean {
+  const t = c.expiryTime();
+  return t !== undefined && Number.isFinite(t) && t <= nowMs;
 }
 
 /** A Set-Cookie line as evidence: name and attributes kept, the value masked. */

@@ -108,16 +108,15 @@ export class JupyterSession {
   async singleFlightLogin(login: () => Promise<void>, sinceGeneration = this.generationValue): Promise<void> {
     if (this.generationValue > sinceGeneration) return;
     if (!this.loginInFlight) {
+      // The slot is freed by `.finally` on the assigned promise, so a login that throws synchronously frees it too.
       this.loginInFlight = (async () => {
-        try {
-          this.loginCount++;
-          await login();
-          this.generationValue++;
-          this.cookiesChanged.fire();
-        } finally {
-          this.loginInFlight = undefined;
-        }
-      })();
+        this.loginCount++;
+        await login();
+        this.generationValue++;
+        this.cookiesChanged.fire();
+      })().finally(() => {
+        this.loginInFlight = undefined;
+      });
     }
     return this.loginInFlight;
   }
@@ -126,13 +125,11 @@ export class JupyterSession {
   async singleFlightXsrf(fetch: () => Promise<void>): Promise<void> {
     if (!this.xsrfInFlight) {
       this.xsrfInFlight = (async () => {
-        try {
-          await fetch();
-          this.cookiesChanged.fire();
-        } finally {
-          this.xsrfInFlight = undefined;
-        }
-      })();
+        await fetch();
+        this.cookiesChanged.fire();
+      })().finally(() => {
+        this.xsrfInFlight = undefined;
+      });
     }
     return this.xsrfInFlight;
   }

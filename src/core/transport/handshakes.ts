@@ -14,6 +14,11 @@ export interface HandshakeOutcome {
   protocol: string | undefined;
   /** The first bytes of a refusal's body (e.g. "Cross origin websockets not allowed"). */
   body: string;
+  /**
+   * The upgraded socket of a 101. When the client then fails the handshake (a subprotocol the server did not
+   * confirm), undici leaves this socket open: whoever takes the outcome must destroy it.
+   */
+  socket?: Duplex;
 }
 
 const MAX_BODY = 2048;
@@ -29,6 +34,11 @@ export class HandshakeLog {
       if (first === undefined) break;
       this.outcomes.delete(first);
     }
+  }
+
+  /** Forgets a successful handshake (its socket now belongs to the open WebSocket). */
+  forget(path: string): void {
+    this.outcomes.delete(path);
   }
 
   /** The outcome for an upgrade path, removed from the log. */
@@ -49,7 +59,7 @@ export class HandshakeLog {
         const observer: Dispatcher.DispatchHandler = {
           onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
           onRequestUpgrade: (c, statusCode, headers: IncomingHttpHeaders, socket: Duplex) => {
-            log.record(path, { status: statusCode, protocol: headerValue(headers, 'sec-websocket-protocol'), body: '' });
+            log.record(path, { status: statusCode, protocol: headerValue(headers, 'sec-websocket-protocol'), body: '', socket });
             handler.onRequestUpgrade?.(c, statusCode, headers, socket);
           },
           onResponseStart: (c, statusCode, headers, msg) => {

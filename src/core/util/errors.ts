@@ -128,16 +128,36 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: 'nothing is listening there',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved right now',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the connection was closed unexpectedly',
+  UND_ERR_CLOSED: 'the connection was closed',
+  ENOENT: 'the unix socket does not exist',
+  EACCES: 'permission to the unix socket was denied',
+};
+
 function errorCodeOf(err: unknown): string | undefined {
   let e: unknown = err;
+  // undici's socket errors wrap the system error that says more; without one, their own code is all there is.
+  let socketCode: string | undefined;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && !code.startsWith('UND_ERR_SOCKET')) {
+    if (typeof code === 'string' && code.startsWith('UND_ERR_SOCKET')) {
+      socketCode ??= code;
+    } else if (typeof code === 'string') {
       if (code !== 'UND_ERR_CONNECT' || !(e as { cause?: unknown }).cause) return code;
     }
     e = (e as { cause?: unknown }).cause;
   }
-  return undefined;
+  return socketCode;
 }
 
 /**
@@ -152,7 +172,16 @@ export function toJupyterError(err: unknown, serverUrl: string): JupyterError {
   }
   const code = errorCodeOf(err) ?? '';
   const detail = err instanceof Error ? err.message : String(err);
-  if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(detail)) {
+  // A deadline given as AbortSignal.timeout() fires as a DOMException named TimeoutError.
+  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TimeoutError(`${serverUrl} did not answer in time.`, {
+      serverUrl,
+      cause: err,
+      hint: 'The server is up but not responding; it may be overloaded or stuck. Try again later.',
+    });
+  }
+  // The message is only a clue when the code says nothing else (a host named ssl.example.org is no TLS failure).
+  if (TLS_CODES.has(code) || (!Object.hasOwn(UNREACHABLE, code) && /certificate|SSL|TLS/i.test(detail))) {
     return new TlsFailureError(`TLS handshake with ${serverUrl} failed (${code || detail}).`, {
       serverUrl,
       cause: err,
@@ -162,29 +191,7 @@ export function toJupyterError(err: unknown, serverUrl: string): JupyterError {
           : "The server's certificate is not trusted. Trust it explicitly for this server (its CA or the certificate itself); verification is never turned off.",
     });
   }
-  const unreachable: Record<string, string> = {
-    ECONNREFUSED: 'nothing is listening there',
-    ENOTFOUND: 'the host name does not resolve',
-    EAI_AGAIN: 'the host name could not be resolved right now',
-    EHOSTUNREACH: 'the host is unreachable',
-    ENETUNREACH: 'the network is unreachable',
-    ECONNRESET: 'the connection was reset',
-    EPIPE: 'the connection was closed',
-    ETIMEDOUT: 'the connection timed out',
-    UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-    UND_ERR_SOCKET: 'the connection was closed unexpectedly',
-    UND_ERR_CLOSED: 'the connection was closed',
-    ENOENT: 'the unix socket does not exist',
-    EACCES: 'permission to the unix socket was denied',
-  };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new TimeoutError(`${serverUrl} did not answer in time.`, {
-      serverUrl,
-      cause: err,
-      hint: 'The server is up but not responding; it may be overloaded or stuck. Try again later.',
-    });
-  }
-  const why = unreachable[code] ?? detail;
+  const why = UNREACHABLE[code] ?? detail;
   return new ServerUnreachableError(`Cannot reach ${serverUrl}: ${why}.`, {
     serverUrl,
     cause: err,

@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { ServerCookieJar, isLoginCookie, redactCookieLine } from '../../src/core/session/cookieJar';
+import { InvalidInputError } from '../../src/core/util/errors';
+import { REDACTED, clearRegisteredSecrets, redact } from '../../src/core/util/redact';
+
+// Set-Cookie lines from the facts sheet, verbatim except that a future `expires=` is moved to 30 days from now
+// (the jar checks expiry against the real clock when it picks cookies for a request).
+const future = new Date(Date.now() + 30 * 86_400_000).toUTCString();
+const PAST = 'Sun, 23 Nov 2025 07:57:00 GMT';
+
+const LOGIN_VALUE = '"2|1:0|10:1795420612|24:username-127-0-0-1-18811|44:NjY1NDBhZTQ3ZjQ4NGRlNGIyYTEwYTRjODc5MzNkYTg=|3eacc04b9d6b02fc8370acbe09db13d939d36624254beffc85535967ae5ddd06"';
+const LOGIN = `username-127-0-0-1-18811=${LOGIN_VALUE}; expires=${future}; HttpOnly; Path=/`;
+const XSRF_VALUE = '2|d58600fe|91499a1c48947d4c6326399f3b8c8acc|1795420612';
+const XSRF = `_xsrf=${XSRF_VALUE}; expires=${future}; Path=/`;
+const SERVER = 'http://127.0.0.1:18811/';
+
+describe('session/cookieJar: storing what Jupyter sends', () => {
+  afterEach(() => clearRegisteredSecrets());
+
+  it('stores the quoted signed login cookie and _xsrf, and sends both back', () => {
+    const jar = new ServerCookieJar();
+    const r = jar.setFromResponse(`${SERVER}tree?token=tok-nb`, [LOGIN, XSRF]);
+    assert.deepEqual(r.rejected, []);
+    assert.deepEqual(r.clearedLogin, []);
+    assert.deepEqual(r.stored.map((c) => c.key), ['username-127-0-0-1-18811', '_xsrf']);
+
+    const header = jar.cookieHeader(`${SERVER}api/status`);
+    assert.ok(header.includes(`username-127-0-0-1-18811=${LOGIN_VALUE}`), header);
+    assert.ok(header.includes(`_xsrf=${XSRF_VALUE}`), header);
+    assert.equal(jar.xsrfToken(`${SERVER}api/kernels`), XSRF_VALUE);
+    assert.equal(jar.loginCookie(SERVER)?.key, 'username-127-0-0-1-18811');
+    assert.equal(jar.size, 2);
+  });
+
+  it('registers every cookie value for redaction', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(SERVER, [XSRF, 'other=plain-cookie-value-42; Path=/']);
+    assert.equal(redact(`sent ${XSRF_VALUE} and plain-cookie-value-42`), `sent ${REDACTED} and ${REDACTED}`);
+  });
+
+  it('sends a login cookie only for the host it was issued to (localhost is another session)', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(SERVER, [LOGIN]);
+    assert.equal(jar.cookieHeader('http://localhost:18811/api/status'), '');
+    assert.equal(jar.loginCookie('http://localhost:18811/'), undefined);
+  });
+
+  it('matches Path=/foo/ (base_url) cookies only under /foo/', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse('http://127.0.0.1:18861/foo/login?next=%2Ffoo%2Ftree', [
+      `username-127-0-0-1-18861="2|1:0|10:1795420612|24:username-127-0-0-1-18861|44:Zm9v|abc"; expires=${future}; HttpOnly; Path=/foo/`,
+      `_xsrf=${XSRF_VALUE}; Path=/`, // notebook 6.4 sets _xsrf on / even with a base_url
+    ]);
+    const under = jar.cookieHeader('http://127.0.0.1:18861/foo/api/status');
+    assert.ok(under.includes('username-127-0-0-1-18861=') && under.includes('_xsrf='), under);
+    assert.equal(jar.cookieHeader('http://127.0.0.1:18861/api/status'), `_xsrf=${XSRF_VALUE}`);
+    assert.ok(!jar.cookieHeader('http://127.0.0.1:18861/foobar/api').includes('username-'));
+    assert.ok(jar.loginCookie('http://127.0.0.1:18861/foo/'));
+    assert.equal(jar.loginCookie('http://127.0.0.1:18861/'), undefined);
+  });
+
+  it('keeps a Secure cookie (https) off plain http to a remote host', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse('https://jupyter.example.org/api/status', [
+      `username-jupyter-example-org="2|1:0|10:1795420770|28:username-jupyter-example-org|44:eA==|ff"; expires=${future}; HttpOnly; Path=/; Secure`,
+    ]);
+    assert.match(jar.cookieHeader('https://jupyter.example.org/api/status'), /^username-jupyter-example-org=/);
+    assert.equal(jar.cookieHeader('http://jupyter.example.org/api/status'), '');
+    // (Loopback counts as a secure context, like in browsers: http://127.0.0.1 would still get it.)
+  });
+});
+
+describe('session/cookieJar: clearing cookies', () => {
+  afterEach(() => clearRegisteredSecrets());
+
+  it('a clearing login cookie (empty value, past expiry) is reported and removed; _xsrf stays', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(SERVER, [LOGIN, XSRF]);
+    const r = jar.setFromResponse(`${SERVER}api/status`, [`username-127-0-0-1-18811=""; expires=${PAST}; Path=/`]);
+    assert.deepEqual(r.clearedLogin, ['username-127-0-0-1-18811']);
+    assert.deepEqual(r.rejected, []);
+    assert.equal(jar.loginCookie(SERVER), undefined);
+    assert.equal(jar.cookieHeader(`${SERVER}api/status`), `_xsrf=${XSRF_VALUE}`);
+  });
+
+  it('logout with a base_url clears both Path=/foo/ and Path=/', () => {
+    const jar = new ServerCookieJar();
+    const url = 'http://127.0.0.1:18861/foo/logout';
+    jar.setFromResponse(url, [`username-127-0-0-1-18861="2|1:0|10:1|24:username-127-0-0-1-18861|4:eA==|ff"; expires=${future}; HttpOnly; Path=/foo/`]);
+    const r = jar.setFromResponse(url, [
+      `username-127-0-0-1-18861=""; expires=${PAST}; Path=/foo/`,
+      `username-127-0-0-1-18861=""; expires=${PAST}; Path=/`,
+    ]);
+    assert.deepEqual(r.clearedLogin, ['username-127-0-0-1-18861', 'username-127-0-0-1-18861']);
+    assert.equal(jar.loginCookie('http://127.0.0.1:18861/foo/'), undefined);
+    assert.equal(jar.cookieHeader('http://127.0.0.1:18861/foo/api/status'), '');
+  });
+
+  it('a clearing line for a custom-named login cookie counts, because the jar held a signed value under that name', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(SERVER, [`jupyauth="2|1:0|10:1795422104|8:jupyauth|44:eA==|ff"; expires=${future}; HttpOnly; Path=/`]);
+    assert.equal(jar.loginCookie(SERVER)?.key, 'jupyauth');
+    const r = jar.setFromResponse(SERVER, [`jupyauth=""; expires=${PAST}; Path=/`]);
+    assert.deepEqual(r.clearedLogin, ['jupyauth']);
+    assert.equal(jar.loginCookie(SERVER), undefined);
+  });
+
+  it('clearing _xsrf or a JupyterHub oauth-state cookie is not a login clear', () => {
+    const jar = new ServerCookieJar();
+    const hub = 'http://127.0.0.1:18900/user/bob/oauth_callback?code=x&state=y';
+    jar.setFromResponse(SERVER, [XSRF]);
+    assert.deepEqual(jar.setFromResponse(SERVER, [`_xsrf=""; expires=${PAST}; Path=/`]).clearedLogin, []);
+    // The OAuth callback from the facts sheet: the state cookie is cleared and the login cookie set in one response.
+    const r = jar.setFromResponse(hub, [
+      `jupyterhub-user-bob-oauth-state=""; expires=${PAST}; Path=/user/bob/`,
+      `jupyterhub-user-bob=2|1:0|10:1795421876|19:jupyterhub-user-bob|40:NmJranY4TVZBVG9DUGRpeWpjYWU4dVJQV0N1MmdD|0e0d61a3; expires=${future}; HttpOnly; Path=/user/bob/`,
+    ]);
+    assert.deepEqual(r.clearedLogin, []);
+    assert.equal(jar.loginCookie('http://127.0.0.1:18900/user/bob/')?.key, 'jupyterhub-user-bob');
+  });
+
+  it('clearLogin() drops login cookies and keeps _xsrf; clear() drops everything', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(SERVER, [LOGIN, XSRF, `jupyauth="2|1:0|10:1|8:jupyauth|4:eA==|ff"; Path=/`]);
+    jar.clearLogin();
+    assert.equal(jar.loginCookie(SERVER), undefined);
+    assert.equal(jar.cookieHeader(SERVER), `_xsrf=${XSRF_VALUE}`);
+    assert.equal(jar.size, 1);
+    jar.clear();
+    assert.equal(jar.size, 0);
+    assert.equal(jar.cookieHeader(SERVER), '');
+  });
+});
+
+describe('session/cookieJar: rejected lines', () => {
+  afterEach(() => clearRegisteredSecrets());
+
+  it('rejects a malformed line with redacted evidence and stores the good ones', () => {
+    const jar = new ServerCookieJar();
+    const r = jar.setFromResponse(SERVER, ['=s3cr3t-nameless-value; Path=/', XSRF]);
+    assert.deepEqual(r.stored.map((c) => c.key), ['_xsrf']);
+    assert.equal(r.rejected.length, 1);
+    const [rej] = r.rejected;
+    assert.match(rej?.reason ?? '', /not a valid Set-Cookie/);
+    assert.equal(rej?.line, '=[redacted]; Path=/');
+    assert.ok(!rej?.line.includes('s3cr3t'));
+  });
+
+  it('rejects a line with a control character without quoting its value', () => {
+    const jar = new ServerCookieJar();
+    const r = jar.setFromResponse(SERVER, ['username-127-0-0-1-18811="2|1:0|10:1|zz-secret-payload\u0001"; Path=/']);
+    assert.equal(r.stored.length, 0);
+    assert.equal(r.rejected[0]?.line, 'username-127-0-0-1-18811=[redacted]; Path=/');
+  });
+
+  it('rejects a cookie for a foreign Domain', () => {
+    const jar = new ServerCookieJar();
+    const r = jar.setFromResponse(SERVER, ['tracker=abc123456; Domain=evil.example; Path=/']);
+    assert.equal(r.stored.length, 0);
+    assert.equal(r.rejected.length, 1);
+    assert.match(r.rejected[0]?.reason ?? '', /domain/i);
+    assert.equal(r.rejected[0]?.line, 'tracker=[redacted]; Domain=evil.example; Path=/');
+    assert.equal(jar.size, 0);
+  });
+
+  it('redactCookieLine keeps the name and attributes, masks the value', () => {
+    assert.equal(redactCookieLine(LOGIN), `username-127-0-0-1-18811=[redacted]; expires=${future}; HttpOnly; Path=/`);
+    assert.equal(redactCookieLine('a=b'), 'a=[redacted]');
+    assert.ok(!redactCookieLine('garbage 2|1:0|10:1|secret-bits').includes('secret-bits'));
+  });
+});
+
+describe('session/cookieJar: persistence and expiry', () => {
+  afterEach(() => clearRegisteredSecrets());
+
+  it('serialize → deserialize keeps the cookies and their expiry', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(SERVER, [LOGIN, XSRF]);
+    const restored = ServerCookieJar.deserialize(jar.serialize());
+    assert.equal(restored.cookieHeader(`${SERVER}api/status`), jar.cookieHeader(`${SERVER}api/status`));
+    assert.equal(restored.xsrfToken(SERVER), XSRF_VALUE);
+    assert.equal(restored.loginExpiry(SERVER)?.toUTCString(), future);
+    assert.equal(restored.size, 2);
+  });
+
+  it('a restored jar registers its values for redaction', () => {
+    const serialized = (() => {
+      const jar = new ServerCookieJar();
+      jar.setFromResponse(SERVER, ['other=plain-restored-value-77; Path=/']);
+      return jar.serialize();
+    })();
+    clearRegisteredSecrets();
+    assert.equal(redact('plain-restored-value-77'), 'plain-restored-value-77', 'precondition: forgotten');
+    ServerCookieJar.deserialize(serialized);
+    assert.equal(redact('plain-restored-value-77'), REDACTED);
+  });
+
+  for (const garbage of ['not json', '', 'null', '{}', '[]', '{"cookies": 5}']) {
+    it(`deserialize(${JSON.stringify(garbage)}) is an InvalidInputError with a hint`, () => {
+      assert.throws(
+        () => ServerCookieJar.deserialize(garbage),
+        (err: unknown) => err instanceof InvalidInputError && /could not be read/.test(err.message) && err.hint.length > 0,
+      );
+    });
+  }
+
+  it('loginExpiry is the Expires of the login cookie; none for a session cookie or no cookie', () => {
+    const jar = new ServerCookieJar();
+    assert.equal(jar.loginExpiry(SERVER), undefined);
+    jar.setFromResponse(SERVER, [LOGIN]);
+    assert.equal(jar.loginExpiry(SERVER)?.getTime(), new Date(future).getTime());
+
+    const session = new ServerCookieJar();
+    session.setFromResponse(SERVER, ['username-127-0-0-1-18811="2|1:0|10:1|x"; HttpOnly; Path=/']); // cookie_options={"expires_days": None}
+    assert.ok(session.loginCookie(SERVER));
+    assert.equal(session.loginExpiry(SERVER), undefined);
+  });
+
+  it('loginExpiry follows Max-Age from the time the cookie was set', () => {
+    const now = new Date();
+    const jar = new ServerCookieJar(undefined, () => now);
+    jar.setFromResponse(SERVER, [`username-127-0-0-1-18811="2|1:0|10:1|x"; expires=${future}; HttpOnly; Max-Age=60; Path=/`]);
+    assert.equal(jar.loginExpiry(SERVER)?.getTime(), now.getTime() + 60_000);
+  });
+
+  it('setClientCookie stores a client-made _xsrf under the base path and registers it', () => {
+    const jar = new ServerCookieJar();
+    jar.setClientCookie('http://127.0.0.1:18861/foo/', '_xsrf', 'client-made-xsrf-0123', '/foo/');
+    assert.equal(jar.xsrfToken('http://127.0.0.1:18861/foo/api/kernels'), 'client-made-xsrf-0123');
+    assert.equal(jar.xsrfToken('http://127.0.0.1:18861/api/kernels'), undefined);
+    assert.equal(redact('client-made-xsrf-0123'), REDACTED);
+  });
+});
+
+describe('session/cookieJar: isLoginCookie', () => {
+  const yes: Array<[string, string]> = [
+    ['username-127-0-0-1-8888', '"2|1:0|10:1|x"'],
+    ['username-localhost-8888', 'anything'],
+    ['username----1--8888', 'x'],
+    ['jupyterhub-user-bob', '2|1:0|10:1795421876|19:jupyterhub-user-bob|40:Tm0=|0e0d'],
+    ['jupyterhub-hub-login', '"2|1:0|10:1795421858|20:jupyterhub-hub-login|44:N2Y1=|73b0"'],
+    ['jupyauth', '"2|1:0|10:1795422104|8:jupyauth|44:eA==|ff"'],
+  ];
+  const no: Array<[string, string]> = [
+    ['_xsrf', '2|d58600fe|91499a1c48947d4c6326399f3b8c8acc|1795420612'],
+    ['_xsrf', '"2|1:0|10:1|x"'],
+    ['jupyterhub-user-bob-oauth-state', '"2|1:0|10:1|x"'],
+    ['jupyterhub-user-bob-oauth-state-GyszNSMe', '"2|1:0|10:1|x"'],
+    ['jupyterhub-session-id', 'b55c917bcc50436f988182fcfa422769'],
+    ['jupyauth', 'not-signed'],
+  ];
+  for (const [key, value] of yes) it(`${key}=${value.slice(0, 12)}… is a login cookie`, () => assert.equal(isLoginCookie({ key, value }), true));
+  for (const [key, value] of no) it(`${key}=${value.slice(0, 12)}… is not a login cookie`, () => assert.equal(isLoginCookie({ key, value }), false));
+});
+
+describe('session/cookieJar: the injected clock', () => {
+  it('judges expiry by the injected clock when picking cookies, and drops what has expired', () => {
+    let now = new Date('2001-01-01T00:00:00Z');
+    const jar = new ServerCookieJar(undefined, () => now);
+    jar.setFromResponse('http://127.0.0.1:1/', ['username-127-0-0-1-1="2|1:0|10:1|x"; expires=Mon, 01 Jan 2001 01:00:00 GMT; Path=/']);
+    assert.ok(jar.loginCookie('http://127.0.0.1:1/'), 'valid at 00:00 by the injected clock, although the real clock is years later');
+    assert.match(jar.cookieHeader('http://127.0.0.1:1/'), /^username-127-0-0-1-1=/);
+    now = new Date('2001-01-01T01:00:01Z');
+    assert.equal(jar.loginCookie('http://127.0.0.1:1/'), undefined, 'expired one second after its Expires');
+    assert.equal(jar.cookieHeader('http://127.0.0.1:1/'), '');
+    assert.equal(jar.size, 0, 'the expired cookie was removed from the jar');
+  });
+});
