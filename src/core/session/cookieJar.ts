@@ -31,7 +31,7 @@ export interface SetCookieResult {
  * Serialisable with expiry, so a session survives a reload. Every cookie value is registered for redaction.
  */
 export class ServerCookieJar {
-  private readonly jar: CookieJar;
+  private jar: CookieJar;
 
   constructor(
     jar?: CookieJar,
@@ -52,6 +52,12 @@ export class ServerCookieJar {
       });
     }
     return new ServerCookieJar(jar, now);
+  }
+
+  /** Replaces every cookie with those of a serialised jar (a session saved by another window). */
+  replaceWith(serialized: string): void {
+    const next = ServerCookieJar.deserialize(serialized, this.now);
+    this.jar = next.jar;
   }
 
   /** The jar as JSON, expired cookies left out. */

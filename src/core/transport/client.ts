@@ -140,20 +140,15 @@ export class JupyterClient implements Disposable {
     }
   }
 
-  /** Signs in (cookie plans) or checks the credential (token, anonymous). Throws a typed error on failure. */
+  /**
+   * Makes sure the credential works: a cookie plan signs in unless the jar already holds a login cookie (a restored
+   * session), then `GET api/status` proves it (re-signing in once if the server has ended the session).
+   * Throws a typed error (AuthRequired, InvalidToken, WrongPassword, HostRejected, …) on failure.
+   */
   async authenticate(signal?: AbortSignal): Promise<void> {
     this.assertUsable();
-    if (this.canLogin()) {
-      await this.login(signal, this.session.generation);
-      return;
-    }
-    const reply = await this.send('GET', 'api/status', signal ? { signal } : {});
-    if (reply.status === 200) return;
-    if (reply.status === 403) {
-      const cause = await this.classifyForbidden(signal);
-      throw cause === 'host' ? this.hostError() : this.authError(false);
-    }
-    throw this.statusError(reply);
+    if (this.canLogin() && !this.session.hasLoginCookie()) await this.login(signal, this.session.generation);
+    await this.request('GET', 'api/status', signal ? { signal } : {});
   }
 
   /** Makes sure a cookie session holds `_xsrf` (fetching it if not); `force` fetches a fresh one. */

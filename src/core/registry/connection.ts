@@ -1,0 +1,275 @@
+import { listKernels, listSessions, type KernelModel, type SessionModel } from '../api';
+import type { RuntimeServerInfo } from '../discovery/runtimeFile';
+import {
+  describeState,
+  initialState,
+  transition,
+  type ConnectionEvent,
+  type ConnectionState,
+  type StateError,
+} from '../lifecycle/state';
+import type { ServerSecrets } from '../secrets/secretStore';
+import { endpointFromUrl, isLocalEndpoint, type ServerEndpoint } from '../server/endpoint';
+import { ServerCookieJar } from '../session/cookieJar';
+import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../session/credentials';
+import { JupyterClient } from '../transport/client';
+import type { TransportOptions } from '../transport/dispatcher';
+import type { Clock } from '../util/clock';
+import type { Disposable } from '../util/disposable';
+import { JupyterError, toJupyterError, type ErrorCode } from '../util/errors';
+import { Emitter } from '../util/event';
+import type { Logger } from '../util/log';
+import type { SavedServer } from './savedServers';
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['ServerUnreachable', 'Timeout', 'WebSocketFailed']);
+const NEEDS_USER: ReadonlySet<ErrorCode> = new Set(['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword']);
+
+export function stateError(err: unknown, serverUrl: string): StateError {
+  const e = err instanceof JupyterError ? err : toJupyterError(err, serverUrl);
+  return { code: e.code, message: e.describe() };
+}
+
+export interface ConnectionDeps {
+  secrets: ServerSecrets;
+  log: Logger;
+  clock: Clock;
+  transport: TransportOptions;
+}
+
+/**
+ * One server as the extension sees it: what is known about it (saved entry, discovered runtime file), its
+ * connection state, its client (credential + cookie jar) and the kernels and sessions last listed.
+ * The cookie session of a cookie-authenticated server is persisted in the secret store and restored.
+ */
+export class ServerConnection implements Disposable {
+  readonly endpoint: ServerEndpoint;
+  private stateValue: ConnectionState;
+  private clientValue: JupyterClient | undefined;
+  private connecting: Promise<void> | undefined;
+  private persistTimer: ReturnType<Clock['setTimeout']> | undefined;
+  private lastPersisted: string | undefined;
+  private readonly subscriptions: Disposable[] = [];
+  private readonly changed = new Emitter<void>();
+  /** State, kernels, or what is known about the server changed. */
+  readonly onDidChange = this.changed.event;
+
+  saved: SavedServer | undefined;
+  discovered: RuntimeServerInfo | undefined;
+  version: string | undefined;
+  kernels: KernelModel[] = [];
+  sessions: SessionModel[] = [];
+  kernelsListedAt: number | undefined;
+  /** Plain-language reasons this connection is insecure (e.g. credentials over plain http to a remote host). */
+  insecure: string[] = [];
+
+  constructor(
+    readonly id: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.endpoint = endpointFromUrl(id);
+    this.stateValue = initialState(deps.clock.now());
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  get client(): JupyterClient | undefined {
+    return this.clientValue;
+  }
+
+  get name(): string {
+    return this.saved?.name ?? this.id;
+  }
+
+  get isLocal(): boolean {
+    return this.discovered !== undefined || isLocalEndpoint(this.endpoint);
+  }
+
+  get authMode(): AuthMode {
+    return this.saved?.authMode ?? 'auto';
+  }
+
+  describe(): string {
+    return describeState(this.stateValue);
+  }
+
+  /** Applies a lifecycle event; fires onDidChange when the state changed. */
+  dispatch(event: ConnectionEvent): boolean {
+    const next = transition(this.stateValue, event, this.deps.clock.now());
+    if (next === this.stateValue) return false;
+    this.deps.log.debug(`${this.id}: ${this.stateValue.kind} → ${next.kind} (${event.type})`);
+    this.stateValue = next;
+    this.changed.fire();
+    return true;
+  }
+
+  /** The credential to use: the saved one, else the token from a live runtime file, else none. */
+  async credential(): Promise<Credential> {
+    if (this.saved?.credential === 'token') {
+      const token = await this.deps.secrets.get('token');
+      if (token) return tokenCredential(token);
+    } else if (this.saved?.credential === 'password') {
+      const password = await this.deps.secrets.get('password');
+      if (password) return passwordCredential(password);
+    }
+    if (this.discovered?.token) return tokenCredential(this.discovered.token);
+    return noCredential;
+  }
+
+  /** Re-reads the credential (changed in another window, or a new runtime file) into a live client. */
+  async reloadCredential(): Promise<void> {
+    if (!this.clientValue) return;
+    this.clientValue.session.setCredential(await this.credential());
+    this.changed.fire();
+  }
+
+  /** Connects (or joins a connection attempt in progress): probe, authenticate, list kernels. */
+  connect(signal?: AbortSignal): Promise<void> {
+    if (!this.connecting) {
+      this.connecting = this.doConnect(signal).finally(() => {
+        this.connecting = undefined;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async doConnect(signal?: AbortSignal): Promise<void> {
+    this.dispatch({ type: 'connect' });
+    try {
+      const client = await this.ensureClient();
+      this.version = await client.probeVersion(signal);
+      await client.authenticate(signal);
+      this.insecure = this.insecureReasons(client);
+      this.dispatch({ type: 'connected' });
+    } catch (err) {
+      const e = toJupyterError(err, this.id);
+      this.dispatch({ type: 'failed', error: stateError(e, this.id), retryable: RETRYABLE.has(e.code), needsUser: NEEDS_USER.has(e.code) });
+      throw e;
+    }
+    await this.refreshKernels(signal).catch(() => undefined);
+  }
+
+  /** Closes sockets and connections; the cookie session and credentials are kept. */
+  async disconnect(): Promise<void> {
+    await this.flushCookies();
+    const client = this.clientValue;
+    this.clientValue = undefined;
+    this.kernels = [];
+    this.sessions = [];
+    this.dispatch({ type: 'disconnect' });
+    await client?.close();
+  }
+
+  /** Drops the cookie session (memory and secret store); the saved credential stays. */
+  async signOut(): Promise<void> {
+    this.clientValue?.session.dropCookies();
+    this.cancelPersist();
+    await this.disconnect();
+    await this.deps.secrets.delete('cookies');
+    this.lastPersisted = undefined;
+  }
+
+  /** Lists kernels and sessions (the tree's children). Connects first when needed. */
+  async refreshKernels(signal?: AbortSignal): Promise<void> {
+    const client = this.clientValue;
+    if (!client || this.stateValue.kind !== 'connected') return;
+    try {
+      const o = signal ? { signal } : {};
+      const [kernels, sessions] = await Promise.all([listKernels(client, o), listSessions(client, o)]);
+      this.kernels = kernels;
+      this.sessions = sessions;
+      this.kernelsListedAt = this.deps.clock.now();
+      this.changed.fire();
+    } catch (err) {
+      const e = toJupyterError(err, this.id);
+      if (RETRYABLE.has(e.code)) this.dispatch({ type: 'network-lost', error: stateError(e, this.id) });
+      else if (NEEDS_USER.has(e.code)) {
+        this.dispatch({ type: 'reauth-start' });
+        this.dispatch({ type: 'reauth-failed', error: stateError(e, this.id), needsUser: true });
+      }
+      throw e;
+    }
+  }
+
+  /** The client, created on first use with the restored cookie session. */
+  async ensureClient(): Promise<JupyterClient> {
+    if (this.clientValue) return this.clientValue;
+    const credential = await this.credential();
+    const jar = await this.restoreJar();
+    const transport: TransportOptions = { ...this.deps.transport };
+    if (this.saved?.trustedCertificates?.length) transport.tls = { ca: this.saved.trustedCertificates };
+    const client = new JupyterClient({ endpoint: this.endpoint, credential, mode: this.authMode, jar, logger: this.deps.log, transport });
+    this.subscriptions.push(client.session.onDidChangeCookies(() => this.schedulePersist()));
+    this.clientValue = client;
+    return client;
+  }
+
+  /** A new cookie session from another window: replace ours. */
+  async reloadCookies(): Promise<void> {
+    const stored = await this.deps.secrets.get('cookies');
+    if (!stored || stored === this.lastPersisted || !this.clientValue) return;
+    try {
+      this.clientValue.session.jar.replaceWith(stored);
+      this.lastPersisted = stored;
+      this.changed.fire();
+    } catch {
+      // An unreadable session from elsewhere is ignored; ours stays.
+    }
+  }
+
+  private async restoreJar(): Promise<ServerCookieJar> {
+    const stored = await this.deps.secrets.get('cookies');
+    if (!stored) return new ServerCookieJar(undefined, () => new Date(this.deps.clock.now()));
+    try {
+      this.lastPersisted = stored;
+      return ServerCookieJar.deserialize(stored, () => new Date(this.deps.clock.now()));
+    } catch (err) {
+      this.deps.log.warn(`${this.id}: ${(err as Error).message} Starting a new session.`);
+      return new ServerCookieJar(undefined, () => new Date(this.deps.clock.now()));
+    }
+  }
+
+  private schedulePersist(): void {
+    if (!this.clientValue?.session.usesCookies) return;
+    this.cancelPersist();
+    this.persistTimer = this.deps.clock.setTimeout(() => void this.flushCookies(), 300);
+  }
+
+  private cancelPersist(): void {
+    if (this.persistTimer) this.deps.clock.clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+  }
+
+  /** Writes the cookie session to the secret store now (if it changed). */
+  async flushCookies(): Promise<void> {
+    this.cancelPersist();
+    const client = this.clientValue;
+    if (!client?.session.usesCookies) return;
+    const serialized = client.session.jar.serialize();
+    if (serialized === this.lastPersisted) return;
+    try {
+      await this.deps.secrets.set('cookies', serialized);
+      this.lastPersisted = serialized;
+    } catch (err) {
+      this.deps.log.warn(`${this.id}: could not save the cookie session (${(err as Error).message})`);
+    }
+  }
+
+  private insecureReasons(client: JupyterClient): string[] {
+    const reasons: string[] = [];
+    if (this.endpoint.baseUrl.protocol === 'http:' && !isLocalEndpoint(this.endpoint) && client.session.plan !== 'anonymous') {
+      reasons.push('credentials travel over plain http to a remote host');
+    }
+    if (client.session.plan === 'anonymous') reasons.push('the server has authentication turned off');
+    return reasons;
+  }
+
+  dispose(): void {
+    this.cancelPersist();
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.clientValue?.dispose();
+    this.clientValue = undefined;
+    this.changed.dispose();
+  }
+}

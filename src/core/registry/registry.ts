@@ -1,0 +1,219 @@
+import type { DiscoveredServer } from '../discovery/scanner';
+import { parsePastedUrl } from '../discovery/pastedUrl';
+import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secretStore';
+import { noCredential, type AuthMode, type Credential } from '../session/credentials';
+import { JupyterClient } from '../transport/client';
+import type { TransportOptions } from '../transport/dispatcher';
+import { systemClock, type Clock } from '../util/clock';
+import type { Disposable } from '../util/disposable';
+import { InvalidInputError } from '../util/errors';
+import { Emitter } from '../util/event';
+import { nullLogger, type Logger } from '../util/log';
+import { ServerConnection } from './connection';
+import { readSavedServers, writeSavedServers, type SavedServer, type SavedServerList } from './savedServers';
+import type { StateStore } from './stateStore';
+
+export interface RegistryDeps {
+  secrets: SecretStore;
+  state: StateStore;
+  log?: Logger;
+  clock?: Clock;
+  transport?: TransportOptions;
+}
+
+export interface AddServerInput {
+  /** What the user pasted; a `?token=` in it is moved to the secret store. */
+  url: string;
+  /** A token or password given separately (wins over a token in the URL). */
+  credential?: Credential;
+  name?: string;
+  authMode?: AuthMode;
+  trustedCertificates?: string[];
+}
+
+export interface RegistryChange {
+  /** The server that changed; undefined when the list itself changed. */
+  id?: string;
+}
+
+/**
+ * All servers: the ones the user added (non-secret entries in the state store, secrets in the secret store) and
+ * the ones discovered from runtime files, merged by canonical URL. Secrets changed in another window are picked
+ * up through the secret store's change event.
+ */
+export class ServerRegistry implements Disposable {
+  private readonly connections = new Map<string, ServerConnection>();
+  private saved: SavedServerList = { servers: [], unreadable: [] };
+  private readonly changed = new Emitter<RegistryChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: Disposable[] = [];
+  private readonly log: Logger;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.log = deps.log ?? nullLogger;
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** Loads the saved servers and starts listening for secret changes from other windows. */
+  init(): void {
+    this.saved = readSavedServers(this.deps.state, this.log);
+    for (const s of this.saved.servers) this.ensure(s.id).saved = s;
+    this.subscriptions.push(this.deps.secrets.onDidChange(({ key }) => void this.onSecretChanged(key)));
+    this.changed.fire({});
+  }
+
+  list(): ServerConnection[] {
+    return [...this.connections.values()].sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.name.localeCompare(b.name));
+  }
+
+  get(id: string): ServerConnection | undefined {
+    return this.connections.get(id);
+  }
+
+  /** Merges the live discovered servers in; servers that are gone and were never saved leave the list. */
+  setDiscovered(found: readonly DiscoveredServer[]): void {
+    const live = new Map<string, DiscoveredServer>();
+    for (const d of found) if (d.state === 'live' && d.info) live.set(d.info.endpoint.id, d);
+    let listChanged = false;
+    for (const [id, d] of live) {
+      const existed = this.connections.has(id);
+      const c = this.ensure(id);
+      const tokenChanged = c.discovered !== undefined && c.discovered.token !== d.info?.token;
+      c.discovered = d.info;
+      if (d.version) c.version = d.version;
+      if (!existed) listChanged = true;
+      if (tokenChanged) {
+        this.log.info(`${id}: the server was restarted with a new token; using it`);
+        void c.reloadCredential();
+      }
+    }
+    for (const c of [...this.connections.values()]) {
+      if (c.discovered && !live.has(c.id)) {
+        c.discovered = undefined;
+        if (!c.saved) {
+          this.connections.delete(c.id);
+          c.dispose();
+        }
+        listChanged = true;
+      }
+    }
+    if (listChanged) this.changed.fire({});
+  }
+
+  /**
+   * Adds (or updates) a server after proving the connection works: nothing is saved when validation fails, so a
+   * failed update never loses the previous credential or entry.
+   */
+  async add(input: AddServerInput, signal?: AbortSignal): Promise<ServerConnection> {
+    const pasted = parsePastedUrl(input.url);
+    const id = pasted.endpoint.id;
+    const credential = input.credential ?? (pasted.token !== undefined ? { kind: 'token' as const, token: pasted.token } : noCredential);
+    const authMode = input.authMode ?? 'auto';
+    if (credential.kind === 'password' && authMode === 'token') {
+      throw new InvalidInputError('A password cannot be used with the token authentication mode.', { hint: 'Choose cookie or auto.' });
+    }
+    const probe = new JupyterClient({
+      endpoint: pasted.endpoint,
+      credential,
+      mode: authMode,
+      logger: this.log,
+      transport: { ...this.deps.transport, ...(input.trustedCertificates?.length ? { tls: { ca: input.trustedCertificates } } : {}) },
+    });
+    try {
+      await probe.probeVersion(signal);
+      await probe.authenticate(signal);
+    } finally {
+      await probe.close();
+    }
+    const secrets = new ServerSecrets(this.deps.secrets, id);
+    if (credential.kind === 'token') await secrets.set('token', credential.token);
+    if (credential.kind === 'password') await secrets.set('password', credential.password);
+    const previous = this.saved.servers.find((s) => s.id === id);
+    const entry: SavedServer = {
+      id,
+      authMode,
+      credential: credential.kind,
+      addedAt: previous?.addedAt ?? new Date(this.clock.now()).toISOString(),
+    };
+    const name = input.name ?? previous?.name;
+    if (name) entry.name = name;
+    const certs = input.trustedCertificates ?? previous?.trustedCertificates;
+    if (certs?.length) entry.trustedCertificates = certs;
+    // The other secret kind is stale now (a password replaced by a token, say).
+    if (credential.kind !== 'token') await secrets.delete('token');
+    if (credential.kind !== 'password') await secrets.delete('password');
+    await this.saveList([...this.saved.servers.filter((s) => s.id !== id), entry]);
+    const c = this.ensure(id);
+    c.saved = entry;
+    if (c.client) await c.disconnect();
+    this.changed.fire({});
+    await c.connect(signal);
+    return c;
+  }
+
+  /** Removes a saved server with its token, password and cookie session. */
+  async remove(id: string): Promise<void> {
+    const c = this.connections.get(id);
+    await c?.disconnect();
+    await new ServerSecrets(this.deps.secrets, id).deleteAll();
+    await this.saveList(this.saved.servers.filter((s) => s.id !== id));
+    if (c) {
+      c.saved = undefined;
+      if (!c.discovered) {
+        this.connections.delete(id);
+        c.dispose();
+      }
+    }
+    this.changed.fire({});
+  }
+
+  /** Deletes the saved token/password and the cookie session; the entry stays (it will ask again). */
+  async forgetCredentials(id: string): Promise<void> {
+    const c = this.connections.get(id);
+    await c?.signOut();
+    const secrets = new ServerSecrets(this.deps.secrets, id);
+    await secrets.deleteAll();
+    const entry = this.saved.servers.find((s) => s.id === id);
+    if (entry) await this.saveList(this.saved.servers.map((s) => (s.id === id ? { ...s, credential: 'none' as const } : s)));
+    if (c) c.saved = this.saved.servers.find((s) => s.id === id);
+    this.changed.fire({ id });
+  }
+
+  private async saveList(servers: SavedServer[]): Promise<void> {
+    const next = { servers, unreadable: this.saved.unreadable };
+    await writeSavedServers(this.deps.state, next);
+    this.saved = next;
+  }
+
+  private ensure(id: string): ServerConnection {
+    let c = this.connections.get(id);
+    if (!c) {
+      c = new ServerConnection(id, {
+        secrets: new ServerSecrets(this.deps.secrets, id),
+        log: this.log,
+        clock: this.clock,
+        transport: this.deps.transport ?? {},
+      });
+      const conn = c;
+      this.subscriptions.push(c.onDidChange(() => this.changed.fire({ id: conn.id })));
+      this.connections.set(id, c);
+    }
+    return c;
+  }
+
+  private async onSecretChanged(key: string): Promise<void> {
+    const parsed = parseSecretKey(key);
+    const c = parsed && this.connections.get(parsed.serverId);
+    if (!parsed || !c) return;
+    if (parsed.kind === 'cookies') await c.reloadCookies();
+    else await c.reloadCredential();
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    for (const c of this.connections.values()) c.dispose();
+    this.connections.clear();
+    this.changed.dispose();
+  }
+}
