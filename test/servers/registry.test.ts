@@ -103,7 +103,7 @@ describe('server registry against real servers', () => {
     }
   });
 
-  it('a discovered server joins the list with the token from its runtime file, and leaves when its file goes', async () => {
+  it('a discovered server joins the list with the token from its runtime file; when its file goes it stays while in use', async () => {
     const { registry } = newRegistry();
     try {
       const found = await new RuntimeScanner().scan([tokenServer.runtimeDir]);
@@ -115,7 +115,14 @@ describe('server registry against real servers', () => {
       assert.equal(c.state.kind, 'connected');
       assert.equal(c.client?.session.plan, 'token-header');
       registry.setDiscovered([]);
-      assert.equal(registry.get(tokenServer.url), undefined, 'an unsaved discovered server leaves with its runtime file');
+      assert.equal(registry.get(tokenServer.url), c, 'a server in use stays (waiting for a restart) when its runtime file goes');
+      assert.equal(c.discoveredGone, true);
+      await c.disconnect();
+      assert.equal(registry.get(tokenServer.url), undefined, 'once disconnected, an unsaved server without a runtime file leaves');
+      registry.setDiscovered(found);
+      assert.ok(registry.get(tokenServer.url), 'and comes back with its runtime file');
+      registry.setDiscovered([]);
+      assert.equal(registry.get(tokenServer.url), undefined, 'a discovered server never used leaves with its file at once');
     } finally {
       registry.dispose();
     }

@@ -80,6 +80,7 @@ export class KernelChannel implements Disposable {
     readonly sessionId: string,
     readonly protocol: WireProtocol,
     private readonly serverUrl: string,
+    private readonly noteActivity: () => void,
   ) {
     ws.addEventListener('message', (ev) => this.onFrame(ev.data as unknown));
     ws.addEventListener('close', (ev) => this.onClosed({ code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
@@ -146,7 +147,7 @@ export class KernelChannel implements Disposable {
       };
       const onOpen = (): void => {
         client.handshakes.forget(key);
-        finish(undefined, new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl));
+        finish(undefined, new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl, () => client.noteActivity()));
       };
       const onCloseBeforeOpen = (): void => {
         KernelChannel.handshakeError(client, key, protocol).then(
@@ -210,6 +211,7 @@ export class KernelChannel implements Disposable {
     if (!this.isOpen) throw this.lostError();
     this.ws.send(this.protocol === 'v1' ? encodeV1(msg) : encodeJson(msg));
     this.lastActivity = Date.now();
+    this.noteActivity();
   }
 
   /** Sends a request and resolves with its reply (matched by parent msg_id on the same channel). */
@@ -267,6 +269,7 @@ export class KernelChannel implements Disposable {
 
   private onFrame(data: unknown): void {
     this.lastActivity = Date.now();
+    this.noteActivity();
     let msg: KernelMessage;
     try {
       if (typeof data === 'string') msg = decodeJson(data);

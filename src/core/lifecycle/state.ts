@@ -83,7 +83,7 @@ export function transition(state: ConnectionState, event: ConnectionEvent, now: 
     case 'idle-timeout':
       return k === 'connected' || k === 'kernel-lost' ? to('idle-expired', now) : state;
     case 'reauth-start':
-      return k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' || k === 'connecting' ? to('re-authenticating', now) : state;
+      return k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' ? to('re-authenticating', now) : state;
     case 'reauth-ok':
       return k === 're-authenticating' ? to('connected', now) : state;
     case 'reauth-failed':

@@ -16,13 +16,13 @@ import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
 import type { Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { JupyterError, toJupyterError, type ErrorCode } from '../util/errors';
+import { JupyterError, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
+import { KernelSession } from '../lifecycle/kernelSession';
+import { ConnectionSupervisor, NEEDS_USER_CODES as NEEDS_USER, RETRYABLE_CODES as RETRYABLE, type LifecycleSettings } from '../lifecycle/supervisor';
 import type { SavedServer } from './savedServers';
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['ServerUnreachable', 'Timeout', 'WebSocketFailed']);
-const NEEDS_USER: ReadonlySet<ErrorCode> = new Set(['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword']);
 
 export function stateError(err: unknown, serverUrl: string): StateError {
   const e = err instanceof JupyterError ? err : toJupyterError(err, serverUrl);
@@ -34,6 +34,7 @@ export interface ConnectionDeps {
   log: Logger;
   clock: Clock;
   transport: TransportOptions;
+  lifecycle: LifecycleSettings;
 }
 
 /**
@@ -55,12 +56,17 @@ export class ServerConnection implements Disposable {
 
   saved: SavedServer | undefined;
   discovered: RuntimeServerInfo | undefined;
+  /** The runtime file this server was discovered by is gone or stale (stopped or killed); kept while in use. */
+  discoveredGone = false;
   version: string | undefined;
   kernels: KernelModel[] = [];
   sessions: SessionModel[] = [];
   kernelsListedAt: number | undefined;
   /** Plain-language reasons this connection is insecure (e.g. credentials over plain http to a remote host). */
   insecure: string[] = [];
+  /** Kernel connections opened through this server, by kernel id. */
+  readonly kernelSessions = new Map<string, KernelSession>();
+  readonly lifecycle: ConnectionSupervisor;
 
   constructor(
     readonly id: string,
@@ -68,6 +74,7 @@ export class ServerConnection implements Disposable {
   ) {
     this.endpoint = endpointFromUrl(id);
     this.stateValue = initialState(deps.clock.now());
+    this.lifecycle = new ConnectionSupervisor(this, deps.clock, deps.lifecycle, deps.log);
   }
 
   get state(): ConnectionState {
@@ -83,6 +90,7 @@ export class ServerConnection implements Disposable {
   }
 
   get isLocal(): boolean {
+    // A discovered server stays local while it restarts.
     return this.discovered !== undefined || isLocalEndpoint(this.endpoint);
   }
 
@@ -150,14 +158,68 @@ export class ServerConnection implements Disposable {
     await this.refreshKernels(signal).catch(() => undefined);
   }
 
+  /**
+   * Runs `fn` with a connected client (connecting first when needed). Failures feed the lifecycle: a network
+   * failure starts reconnect attempts. Everything the UI does on a server goes through here.
+   */
+  async use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const k = this.stateValue.kind;
+    if (k === 'disconnected' || k === 'unreachable' || k === 'auth-expired' || k === 'connecting') await this.connect(signal);
+    const client = await this.ensureClient();
+    try {
+      return await fn(client);
+    } catch (err) {
+      this.lifecycle.reportFailure(err);
+      throw err;
+    }
+  }
+
+  /** Opens (or returns) the reconnecting kernel connection for a kernel; a lost kernel marks the server. */
+  async openKernelSession(kernelId: string, signal?: AbortSignal): Promise<KernelSession> {
+    const existing = this.kernelSessions.get(kernelId);
+    if (existing && existing.status !== 'disposed' && existing.status !== 'lost') {
+      await existing.open(signal);
+      return existing;
+    }
+    const client = await this.use(async (c) => c, signal);
+    const session = new KernelSession(client, kernelId, this.deps.lifecycle.retry);
+    this.kernelSessions.set(kernelId, session);
+    session.onDidChangeStatus(({ status, error }) => {
+      if (status === 'lost') this.dispatch({ type: 'kernel-lost', kernelId });
+      else if (status === 'failed' && error) this.lifecycle.reportFailure(error);
+      this.changed.fire();
+    });
+    await session.open(signal);
+    return session;
+  }
+
+  closeKernelsForIdle(): void {
+    for (const s of this.kernelSessions.values()) s.closeForIdle();
+  }
+
+  /** Forgets lost kernels (the user started new ones, or acknowledged). */
+  acknowledgeLostKernels(): void {
+    for (const [id, s] of this.kernelSessions) {
+      if (s.status === 'lost') {
+        s.dispose();
+        this.kernelSessions.delete(id);
+      }
+    }
+    this.dispatch({ type: 'kernels-recovered' });
+  }
+
   /** Closes sockets and connections; the cookie session and credentials are kept. */
   async disconnect(): Promise<void> {
+    this.lifecycle.stopRetrying();
+    for (const s of this.kernelSessions.values()) s.dispose();
+    this.kernelSessions.clear();
     await this.flushCookies();
     const client = this.clientValue;
     this.clientValue = undefined;
     this.kernels = [];
     this.sessions = [];
-    this.dispatch({ type: 'disconnect' });
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    if (!this.dispatch({ type: 'disconnect' })) this.changed.fire();
     await client?.close();
   }
 
@@ -183,7 +245,7 @@ export class ServerConnection implements Disposable {
       this.changed.fire();
     } catch (err) {
       const e = toJupyterError(err, this.id);
-      if (RETRYABLE.has(e.code)) this.dispatch({ type: 'network-lost', error: stateError(e, this.id) });
+      if (RETRYABLE.has(e.code)) this.lifecycle.reportFailure(e);
       else if (NEEDS_USER.has(e.code)) {
         this.dispatch({ type: 'reauth-start' });
         this.dispatch({ type: 'reauth-failed', error: stateError(e, this.id), needsUser: true });
@@ -199,9 +261,18 @@ export class ServerConnection implements Disposable {
     const jar = await this.restoreJar();
     const transport: TransportOptions = { ...this.deps.transport };
     if (this.saved?.trustedCertificates?.length) transport.tls = { ca: this.saved.trustedCertificates };
-    const client = new JupyterClient({ endpoint: this.endpoint, credential, mode: this.authMode, jar, logger: this.deps.log, transport });
+    const client = new JupyterClient({
+      endpoint: this.endpoint,
+      credential,
+      mode: this.authMode,
+      jar,
+      logger: this.deps.log,
+      transport,
+      now: () => this.deps.clock.now(),
+    });
     this.subscriptions.push(client.session.onDidChangeCookies(() => this.schedulePersist()));
     this.clientValue = client;
+    this.lifecycle.attach(client);
     return client;
   }
 
@@ -266,6 +337,9 @@ export class ServerConnection implements Disposable {
   }
 
   dispose(): void {
+    this.lifecycle.dispose();
+    for (const s of this.kernelSessions.values()) s.dispose();
+    this.kernelSessions.clear();
     this.cancelPersist();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.clientValue?.dispose();

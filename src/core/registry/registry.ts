@@ -6,9 +6,11 @@ import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { InvalidInputError } from '../util/errors';
+import { InvalidInputError, ServerUnreachableError } from '../util/errors';
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
+import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../lifecycle/supervisor';
+import { ClockJumpDetector } from '../lifecycle/clockJump';
 import { ServerConnection } from './connection';
 import { readSavedServers, writeSavedServers, type SavedServer, type SavedServerList } from './savedServers';
 import type { StateStore } from './stateStore';
@@ -19,6 +21,7 @@ export interface RegistryDeps {
   log?: Logger;
   clock?: Clock;
   transport?: TransportOptions;
+  lifecycle?: LifecycleSettings;
 }
 
 export interface AddServerInput {
@@ -49,10 +52,29 @@ export class ServerRegistry implements Disposable {
   private readonly subscriptions: Disposable[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
+  private lifecycle: LifecycleSettings;
+  private clockJump: ClockJumpDetector | undefined;
 
   constructor(private readonly deps: RegistryDeps) {
     this.log = deps.log ?? nullLogger;
     this.clock = deps.clock ?? systemClock;
+    this.lifecycle = deps.lifecycle ?? DEFAULT_LIFECYCLE;
+  }
+
+  /** New idle/retry settings for every connection. */
+  updateLifecycle(settings: LifecycleSettings): void {
+    this.lifecycle = settings;
+    for (const c of this.connections.values()) c.lifecycle.update(settings);
+  }
+
+  /** After the machine slept, every connection in use is re-validated (probe + authenticate) instead of trusted. */
+  revalidateAll(gapMs: number): void {
+    for (const c of this.connections.values()) {
+      if (c.dispatch({ type: 'clock-jump' })) {
+        this.log.info(`${c.id}: the clock jumped ${Math.round(gapMs / 1000)} s (sleep?); re-validating the session`);
+        c.connect().catch(() => c.lifecycle.startRetrying());
+      }
+    }
   }
 
   /** Loads the saved servers and starts listening for secret changes from other windows. */
@@ -60,6 +82,7 @@ export class ServerRegistry implements Disposable {
     this.saved = readSavedServers(this.deps.state, this.log);
     for (const s of this.saved.servers) this.ensure(s.id).saved = s;
     this.subscriptions.push(this.deps.secrets.onDidChange(({ key }) => void this.onSecretChanged(key)));
+    this.clockJump = new ClockJumpDetector(this.clock, (gap) => this.revalidateAll(gap));
     this.changed.fire({});
   }
 
@@ -81,24 +104,37 @@ export class ServerRegistry implements Disposable {
       const c = this.ensure(id);
       const tokenChanged = c.discovered !== undefined && c.discovered.token !== d.info?.token;
       c.discovered = d.info;
+      c.discoveredGone = false;
       if (d.version) c.version = d.version;
       if (!existed) listChanged = true;
-      if (tokenChanged) {
-        this.log.info(`${id}: the server was restarted with a new token; using it`);
-        void c.reloadCredential();
-      }
+      if (tokenChanged) void this.adoptRestartedServer(c);
+      else if (c.state.kind === 'unreachable' && c.client) void c.connect().catch(() => undefined);
     }
     for (const c of [...this.connections.values()]) {
-      if (c.discovered && !live.has(c.id)) {
-        c.discovered = undefined;
-        if (!c.saved) {
-          this.connections.delete(c.id);
-          c.dispose();
-        }
+      if (c.discovered && !live.has(c.id) && !c.discoveredGone) {
+        // Its runtime file is gone or stale. A server in use stays (unreachable, waiting for a restart, whose new
+        // runtime file is adopted); one never used leaves the list.
+        c.discoveredGone = true;
+        if (this.prune(c)) listChanged = true;
+        else if (c.client && c.state.kind !== 'disconnected') c.lifecycle.reportFailure(new ServerUnreachableError(`${c.id} stopped (its runtime file is gone or stale).`));
         listChanged = true;
       }
     }
     if (listChanged) this.changed.fire({});
+  }
+
+  /**
+   * A local server came back with a new token (a restart): the saved token is updated from its runtime file and
+   * the connection re-established without asking anyone.
+   */
+  private async adoptRestartedServer(c: ServerConnection): Promise<void> {
+    const token = c.discovered?.token;
+    if (!token) return;
+    this.log.info(`${c.id}: the server was restarted with a new token; using the one from its runtime file`);
+    if (c.saved?.credential === 'token') await new ServerSecrets(this.deps.secrets, c.id).set('token', token);
+    await c.reloadCredential();
+    const k = c.state.kind;
+    if (c.client && k !== 'disconnected') await c.connect().catch(() => undefined);
   }
 
   /**
@@ -160,10 +196,7 @@ export class ServerRegistry implements Disposable {
     await this.saveList(this.saved.servers.filter((s) => s.id !== id));
     if (c) {
       c.saved = undefined;
-      if (!c.discovered) {
-        this.connections.delete(id);
-        c.dispose();
-      }
+      this.prune(c);
     }
     this.changed.fire({});
   }
@@ -180,6 +213,15 @@ export class ServerRegistry implements Disposable {
     this.changed.fire({ id });
   }
 
+  /** Removes a connection that is neither saved, nor discovered, nor in use. */
+  private prune(c: ServerConnection): boolean {
+    if (c.saved || (c.discovered && !c.discoveredGone) || c.client) return false;
+    if (this.connections.get(c.id) !== c) return false;
+    this.connections.delete(c.id);
+    c.dispose();
+    return true;
+  }
+
   private async saveList(servers: SavedServer[]): Promise<void> {
     const next = { servers, unreadable: this.saved.unreadable };
     await writeSavedServers(this.deps.state, next);
@@ -194,9 +236,16 @@ export class ServerRegistry implements Disposable {
         log: this.log,
         clock: this.clock,
         transport: this.deps.transport ?? {},
+        lifecycle: this.lifecycle,
       });
       const conn = c;
-      this.subscriptions.push(c.onDidChange(() => this.changed.fire({ id: conn.id })));
+      this.subscriptions.push(
+        c.onDidChange(() => {
+          // A server whose runtime file went away leaves the list once the user disconnects it.
+          if (conn.discoveredGone && this.prune(conn)) this.changed.fire({});
+          else this.changed.fire({ id: conn.id });
+        }),
+      );
       this.connections.set(id, c);
     }
     return c;
@@ -211,6 +260,7 @@ export class ServerRegistry implements Disposable {
   }
 
   dispose(): void {
+    this.clockJump?.dispose();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     for (const c of this.connections.values()) c.dispose();
     this.connections.clear();

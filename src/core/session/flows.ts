@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { serverUrl } from '../server/endpoint';
 import type { HttpMethod, HttpReply, SendOptions } from '../transport/reply';
 import { replyMessage } from '../transport/reply';
 import {
@@ -23,23 +24,21 @@ export type RawSend = (method: HttpMethod, path: string, options?: SendOptions) 
 export async function loginWithForm(send: RawSend, session: JupyterSession, log: Logger, signal?: AbortSignal): Promise<void> {
   const secret = session.loginSecret();
   const viaToken = session.plan === 'token-login';
-  const serverUrl = session.endpoint.id;
+  const server = session.endpoint.id;
   if (secret === undefined) throw new Error(`no login secret for plan ${session.plan}`);
-  // A stale login cookie would make GET /login redirect without a form: start clean.
-  session.jar.clearLogin();
-  const page = await send('GET', 'login', signal ? { signal } : {});
-  if (page.status === 404) {
-    throw new NotAJupyterServerError(`${serverUrl} has no login page (GET login returned 404).`, {
-      serverUrl,
-      status: 404,
-      hint: 'Check the base URL; for JupyterHub use the token of your single-user server.',
-    });
-  }
-  if (page.status >= 500) {
-    throw new UnexpectedReplyError(`The login page of ${serverUrl} failed with ${page.status}.`, { serverUrl, status: page.status });
-  }
-  const loginUrl = page.url;
+  const loginUrl = serverUrl(session.endpoint, 'login');
+  // The login cookie in use stays in the jar until the new one replaces it: requests already on their way (a
+  // renewal before expiry runs alongside them) keep working. Success is judged by a new cookie value.
+  const before = session.jar.loginCookie(loginUrl)?.value;
   let xsrf = session.jar.xsrfToken(loginUrl);
+  if (xsrf === undefined) {
+    const page = await send('GET', 'login', signal ? { signal } : {});
+    if (page.status === 404) throw noLoginPage(server, 404);
+    if (page.status >= 500) {
+      throw new UnexpectedReplyError(`The login page of ${server} failed with ${page.status}.`, { serverUrl: server, status: page.status });
+    }
+    xsrf = session.jar.xsrfToken(loginUrl);
+  }
   if (xsrf === undefined) {
     await fetchXsrf(send, session, log, signal);
     xsrf = session.jar.xsrfToken(loginUrl);
@@ -47,16 +46,19 @@ export async function loginWithForm(send: RawSend, session: JupyterSession, log:
   const form: Record<string, string> = { password: secret };
   if (xsrf !== undefined) form[XSRF_COOKIE] = xsrf;
   const post = await send('POST', 'login', { form, ...(signal ? { signal } : {}) });
-  if (post.status === 401 || (post.status === 200 && !session.hasLoginCookie())) {
+  const after = session.jar.loginCookie(loginUrl)?.value;
+  const signedIn = after !== undefined && after !== before;
+  if (post.status === 404) throw noLoginPage(server, 404);
+  if (post.status === 401 || (post.status === 200 && !signedIn)) {
     if (viaToken) {
-      throw new InvalidTokenError(`${serverUrl} rejected the token at its login page.`, {
-        serverUrl,
+      throw new InvalidTokenError(`${server} rejected the token at its login page.`, {
+        serverUrl: server,
         status: post.status,
         hint: 'The server may have been restarted with a new token: provide the current one.',
       });
     }
-    throw new WrongPasswordError(`${serverUrl} rejected the password.`, {
-      serverUrl,
+    throw new WrongPasswordError(`${server} rejected the password.`, {
+      serverUrl: server,
       status: post.status,
       hint: 'Check the password (it is the server password, not a token) and sign in again.',
     });
@@ -64,22 +66,30 @@ export async function loginWithForm(send: RawSend, session: JupyterSession, log:
   if (post.status === 403) {
     const message = replyMessage(post);
     if (isXsrfRejection(message)) {
-      throw new XsrfRejectedError(`${serverUrl} refused the login form's XSRF token (${message}).`, {
-        serverUrl,
+      throw new XsrfRejectedError(`${server} refused the login form's XSRF token (${message}).`, {
+        serverUrl: server,
         status: 403,
         hint: 'The server did not accept the _xsrf cookie it issued; a proxy may be stripping cookies.',
       });
     }
-    throw new UnexpectedReplyError(`${serverUrl} refused the login (403 ${message ?? ''}).`.replace(' )', ')'), { serverUrl, status: 403 });
+    throw new UnexpectedReplyError(`${server} refused the login (403 ${message ?? ''}).`.replace(' )', ')'), { serverUrl: server, status: 403 });
   }
-  if (!session.hasLoginCookie()) {
-    throw new UnexpectedReplyError(`Login at ${serverUrl} returned ${post.status} without a session cookie.`, {
-      serverUrl,
+  if (!signedIn) {
+    throw new UnexpectedReplyError(`Login at ${server} returned ${post.status} without a session cookie.`, {
+      serverUrl: server,
       status: post.status,
       hint: 'The server may use a login method this extension does not support (e.g. OAuth); use a token instead.',
     });
   }
-  log.info(`signed in to ${serverUrl} (${viaToken ? 'token as password' : 'password'})`);
+  log.info(`signed in to ${server} (${viaToken ? 'token as password' : 'password'})`);
+}
+
+function noLoginPage(serverUrl: string, status: number): NotAJupyterServerError {
+  return new NotAJupyterServerError(`${serverUrl} has no login page (login returned ${status}).`, {
+    serverUrl,
+    status,
+    hint: 'Check the base URL; for JupyterHub use the token of your single-user server.',
+  });
 }
 
 /**

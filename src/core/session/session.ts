@@ -23,6 +23,11 @@ export class JupyterSession {
   private readonly cookiesChanged = new Emitter<void>();
   /** The jar changed (cookies set, cleared or dropped): persist it. */
   readonly onDidChangeCookies = this.cookiesChanged.event;
+  private readonly loginStarted = new Emitter<void>();
+  /** A login (POST /login) is starting: the first, a re-login after expiry, or a renewal. */
+  readonly onDidStartLogin = this.loginStarted.event;
+  private readonly loginFinished = new Emitter<{ ok: boolean; error?: unknown }>();
+  readonly onDidFinishLogin = this.loginFinished.event;
   private readonly loginCleared = new Emitter<string[]>();
   /** The server cleared the login cookie (a clearing Set-Cookie): the session is over server-side. */
   readonly onDidClearLogin = this.loginCleared.event;
@@ -111,9 +116,16 @@ export class JupyterSession {
       // The slot is freed by `.finally` on the assigned promise, so a login that throws synchronously frees it too.
       this.loginInFlight = (async () => {
         this.loginCount++;
-        await login();
+        this.loginStarted.fire();
+        try {
+          await login();
+        } catch (error) {
+          this.loginFinished.fire({ ok: false, error });
+          throw error;
+        }
         this.generationValue++;
         this.cookiesChanged.fire();
+        this.loginFinished.fire({ ok: true });
       })().finally(() => {
         this.loginInFlight = undefined;
       });
@@ -137,5 +149,7 @@ export class JupyterSession {
   dispose(): void {
     this.cookiesChanged.dispose();
     this.loginCleared.dispose();
+    this.loginStarted.dispose();
+    this.loginFinished.dispose();
   }
 }

@@ -18,6 +18,7 @@ import {
   XsrfRejectedError,
   toJupyterError,
 } from '../util/errors';
+import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
@@ -30,6 +31,13 @@ export interface ClientOptions {
   jar?: ServerCookieJar;
   logger?: Logger;
   transport?: TransportOptions;
+  /** The clock (ms) for activity tracking, cookie expiry and renewal; injectable for tests. */
+  now?: () => number;
+  /**
+   * Renew a cookie session this long before its login cookie expires, when it is in use (a background re-login
+   * with the saved password or token, so the session never lapses mid-work). 0 turns renewal off.
+   */
+  renewBeforeMs?: number;
 }
 
 export interface RequestOptions extends SendOptions {
@@ -50,11 +58,22 @@ export class JupyterClient implements Disposable {
   private readonly transport: ServerTransport;
   private forbiddenProbe: Promise<ForbiddenCause> | undefined;
   private disposed = false;
+  private readonly now: () => number;
+  private readonly renewBeforeMs: number;
+  /** Last REST call or kernel WebSocket frame (ms, from the injected clock): what idle expiry measures. */
+  lastActivity: number;
+  private readonly activity = new Emitter<void>();
+  /** Fired on each REST call and kernel frame; only worth listening to briefly (e.g. to notice the next use). */
+  readonly onDidActivity = this.activity.event;
 
   constructor(options: ClientOptions) {
     this.endpoint = options.endpoint;
     this.log = (options.logger ?? nullLogger).scoped(this.endpoint.id);
-    this.session = new JupyterSession(this.endpoint, options.credential, options.mode ?? 'auto', options.jar ?? new ServerCookieJar(), this.log);
+    this.now = options.now ?? Date.now;
+    this.renewBeforeMs = options.renewBeforeMs ?? 60_000;
+    this.lastActivity = this.now();
+    const jar = options.jar ?? new ServerCookieJar(undefined, () => new Date(this.now()));
+    this.session = new JupyterSession(this.endpoint, options.credential, options.mode ?? 'auto', jar, this.log);
     this.transport = createServerTransport(this.endpoint, this.session, this.log, options.transport);
   }
 
@@ -68,6 +87,7 @@ export class JupyterClient implements Disposable {
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
   readonly send = async (method: HttpMethod, path: string, options: SendOptions = {}): Promise<HttpReply> => {
+    this.noteActivity();
     const url = serverUrl(this.endpoint, path, options.query);
     const headers: Record<string, string> = { accept: 'application/json, text/html;q=0.9, */*;q=0.8', ...options.headers };
     let body: string | undefined;
@@ -207,10 +227,31 @@ export class JupyterClient implements Disposable {
     return this.session.loginSecret() !== undefined;
   }
 
+  /** Marks the connection as in use (kernel WebSocket traffic counts too). */
+  noteActivity(): void {
+    this.lastActivity = this.now();
+    if (this.activity.hasListeners) this.activity.fire();
+  }
+
   private async prepare(method: HttpMethod, signal?: AbortSignal): Promise<void> {
     if (!this.session.usesCookies) return;
-    if (this.canLogin() && !this.session.hasLoginCookie()) await this.login(signal, this.session.generation);
+    if (this.canLogin()) {
+      if (!this.session.hasLoginCookie()) await this.login(signal, this.session.generation);
+      else this.renewIfExpiring();
+    }
     if (MUTATING_METHODS.has(method) && !this.session.hasXsrf()) await this.ensureXsrf(signal);
+  }
+
+  /** A session in use whose login cookie expires soon is renewed in the background (single flight). */
+  private renewIfExpiring(): void {
+    if (this.renewBeforeMs <= 0) return;
+    const expiry = this.session.jar.loginExpiry(this.endpoint.baseUrl);
+    if (!expiry || expiry.getTime() - this.now() > this.renewBeforeMs) return;
+    this.log.debug(`the login cookie expires at ${expiry.toISOString()}; renewing the session`);
+    // Not awaited: this request still has a valid cookie. Requests that start after the renewal began wait for it.
+    this.login(undefined, this.session.generation).catch((err: unknown) => {
+      this.log.warn(`renewing the session failed: ${(err as Error).message}`);
+    });
   }
 
   private hostError(): JupyterError {

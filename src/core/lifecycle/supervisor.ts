@@ -1,0 +1,150 @@
+import type { JupyterClient } from '../transport/client';
+import type { Clock } from '../util/clock';
+import type { Disposable } from '../util/disposable';
+import { JupyterError, toJupyterError, type ErrorCode } from '../util/errors';
+import type { Logger } from '../util/log';
+import { IdleMonitor } from './idleMonitor';
+import { DEFAULT_RETRY_POLICY, retryWithPolicy, type RetryPolicy } from './retryPolicy';
+import type { ConnectionEvent, ConnectionState } from './state';
+
+export interface LifecycleSettings {
+  /** Drop the session after this long without REST calls or WebSocket traffic; 0 = never. */
+  idleTimeoutMs: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000, retry: DEFAULT_RETRY_POLICY };
+
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['ServerUnreachable', 'Timeout', 'WebSocketFailed']);
+export const NEEDS_USER_CODES: ReadonlySet<ErrorCode> = new Set(['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword']);
+
+/** What the supervisor needs from a connection (a narrow view of ServerConnection). */
+export interface Supervised {
+  readonly id: string;
+  readonly state: ConnectionState;
+  readonly client: JupyterClient | undefined;
+  dispatch(event: ConnectionEvent): boolean;
+  connect(signal?: AbortSignal): Promise<void>;
+  /** Closes kernel sockets because the connection went idle. */
+  closeKernelsForIdle(): void;
+}
+
+/**
+ * Drives one connection's lifecycle from what its client does: client-side idle expiry (cookies dropped, sockets
+ * closed, silent re-login on next use), re-logins shown as `re-authenticating`, and network failures retried by
+ * the retry policy until the server answers again.
+ */
+export class ConnectionSupervisor implements Disposable {
+  private readonly idle: IdleMonitor;
+  private readonly clientSubscriptions: Disposable[] = [];
+  private resumeSubscription: Disposable | undefined;
+  private retrying: AbortController | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly conn: Supervised,
+    clock: Clock,
+    private settings: LifecycleSettings,
+    private readonly log: Logger,
+  ) {
+    this.idle = new IdleMonitor(clock, settings.idleTimeoutMs, () => conn.client?.lastActivity ?? clock.now(), () => this.expireIdle());
+  }
+
+  update(settings: LifecycleSettings): void {
+    this.settings = settings;
+    this.idle.setLimit(settings.idleTimeoutMs);
+  }
+
+  /** Called when the connection creates its client. */
+  attach(client: JupyterClient): void {
+    for (const s of this.clientSubscriptions.splice(0)) s.dispose();
+    this.clientSubscriptions.push(
+      client.session.onDidStartLogin(() => {
+        const k = this.conn.state.kind;
+        if (k === 'connected' || k === 'idle-expired' || k === 'kernel-lost') this.conn.dispatch({ type: 'reauth-start' });
+      }),
+      client.session.onDidFinishLogin(({ ok, error }) => {
+        if (this.conn.state.kind !== 're-authenticating') return;
+        if (ok) {
+          this.conn.dispatch({ type: 'reauth-ok' });
+          this.idle.rearm();
+          return;
+        }
+        const e = toJupyterError(error, this.conn.id);
+        this.conn.dispatch({ type: 'reauth-failed', error: { code: e.code, message: e.describe() }, needsUser: NEEDS_USER_CODES.has(e.code) || !client.session.loginSecret() });
+      }),
+    );
+    this.idle.rearm();
+  }
+
+  /** A connected server had no traffic for the idle limit: drop the session, close sockets. */
+  private expireIdle(): void {
+    const client = this.conn.client;
+    const k = this.conn.state.kind;
+    if (!client || (k !== 'connected' && k !== 'kernel-lost')) {
+      this.idle.rearm();
+      return;
+    }
+    this.log.info(`${this.conn.id}: idle for ${Math.round(this.settings.idleTimeoutMs / 60_000)} min; the session was closed (it signs in again on next use)`);
+    client.session.dropCookies();
+    this.conn.closeKernelsForIdle();
+    this.conn.dispatch({ type: 'idle-timeout' });
+    // The next request (or WebSocket) is the "next use". Cookie plans sign in again (the login events move the
+    // state); a token header needs no login, so the first activity itself resumes the session.
+    this.resumeSubscription?.dispose();
+    this.resumeSubscription = client.onDidActivity(() => {
+      this.resumeSubscription?.dispose();
+      this.resumeSubscription = undefined;
+      if (this.conn.state.kind === 'idle-expired' && !client.session.loginSecret()) {
+        this.conn.dispatch({ type: 'reauth-start' });
+        this.conn.dispatch({ type: 'reauth-ok' });
+      }
+      this.idle.rearm();
+    });
+  }
+
+  /** A request or socket failed: network failures start reconnect attempts, credential failures need the user. */
+  reportFailure(err: unknown): void {
+    const e = err instanceof JupyterError ? err : toJupyterError(err, this.conn.id);
+    if (RETRYABLE_CODES.has(e.code)) {
+      this.conn.dispatch({ type: 'network-lost', error: { code: e.code, message: e.describe() } });
+      this.startRetrying();
+    }
+  }
+
+  /** Reconnect attempts by the retry policy until connected, out of attempts, or stopped. */
+  startRetrying(): void {
+    if (this.retrying || this.disposed) return;
+    const abort = new AbortController();
+    this.retrying = abort;
+    retryWithPolicy(this.settings.retry, () => this.conn.connect(abort.signal), {
+      signal: abort.signal,
+      shouldRetry: (err) => RETRYABLE_CODES.has(toJupyterError(err, this.conn.id).code),
+      onFailedAttempt: (err, attempt, left) => this.log.debug(`${this.conn.id}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`),
+    })
+      .then(() => this.log.info(`${this.conn.id}: reconnected`))
+      .catch((err: unknown) => {
+        if (!abort.signal.aborted) this.log.warn(`${this.conn.id}: stopped reconnecting: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        if (this.retrying === abort) this.retrying = undefined;
+      });
+  }
+
+  stopRetrying(): void {
+    this.retrying?.abort();
+    this.retrying = undefined;
+  }
+
+  get isRetrying(): boolean {
+    return this.retrying !== undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stopRetrying();
+    this.idle.dispose();
+    this.resumeSubscription?.dispose();
+    for (const s of this.clientSubscriptions.splice(0)) s.dispose();
+  }
+}

@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { getStatus, startKernel } from '../../src/core/api';
+import { RuntimeScanner } from '../../src/core/discovery/scanner';
+import { DiscoveryWatcher } from '../../src/core/discovery/watcher';
+import { KernelSession } from '../../src/core/lifecycle/kernelSession';
+import { DEFAULT_RETRY_POLICY } from '../../src/core/lifecycle/retryPolicy';
+import type { ConnectionStateKind } from '../../src/core/lifecycle/state';
+import type { ServerConnection } from '../../src/core/registry/connection';
+import { ServerRegistry } from '../../src/core/registry/registry';
+import { MemoryStateStore } from '../../src/core/registry/stateStore';
+import { MemorySecretStore } from '../../src/core/secrets/secretStore';
+import { passwordCredential, tokenCredential } from '../../src/core/session/credentials';
+import { Logger, MemorySink } from '../../src/core/util/log';
+import { clientFor, testLogSink } from './helpers';
+import { FLAVORS, freePort, startJupyter, stopAllJupyters, type Flavor } from './jupyter';
+import { startTcpProxy } from './tcpProxy';
+
+const FAST_RETRY = { ...DEFAULT_RETRY_POLICY, minDelayMs: 200, maxDelayMs: 1000, retries: 40 };
+
+/** The states a connection went through, recorded from its change events. */
+function recordStates(c: ServerConnection): ConnectionStateKind[] {
+  const seen: ConnectionStateKind[] = [c.state.kind];
+  c.onDidChange(() => {
+    if (seen[seen.length - 1] !== c.state.kind) seen.push(c.state.kind);
+  });
+  return seen;
+}
+
+function waitForState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, ms = 30_000): Promise<void> {
+  if (pred(c.state.kind)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}; state is ${c.state.kind} (${c.describe()})`));
+    }, ms);
+    const sub = c.onDidChange(() => {
+      if (pred(c.state.kind)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('session lifecycle against real servers', () => {
+  after(() => stopAllJupyters());
+
+  it('server-side expiry (~1 minute cookies): 50 concurrent requests after expiry succeed with exactly one login; a session in use is renewed before it lapses', async () => {
+    // cookie_options.expires_days only shapes Expires; get_secure_cookie_kwargs.max_age_days makes the server enforce it.
+    const traits = { cookie_options: '{"expires_days": 0.0007}', get_secure_cookie_kwargs: '{"max_age_days": 0.0007}' };
+    const results = await Promise.all(
+      FLAVORS.map(async (flavor: Flavor) => {
+        const server = await startJupyter({ flavor, password: 'expiry-pass', traits });
+        // A: the client's clock sees the expiry (the cookie's Expires passed): it signs in before sending.
+        const byClientClock = clientFor(server, passwordCredential('expiry-pass'), 'cookie', { renewBeforeMs: 0 });
+        // B: a client whose clock is 10 minutes slow still trusts the cookie: the server answers 403 and clears it.
+        const slowClock = clientFor(server, passwordCredential('expiry-pass'), 'cookie', { renewBeforeMs: 0, now: () => Date.now() - 10 * 60_000 });
+        // C: in active use, with renewal 30 s before expiry: it must never see the server refuse its cookie.
+        const activeLog = new MemorySink();
+        const active = clientFor(server, passwordCredential('expiry-pass'), 'cookie', { renewBeforeMs: 30_000, logger: new Logger(activeLog, 'debug') });
+        let cleared = 0;
+        active.session.onDidClearLogin(() => cleared++);
+        await Promise.all([byClientClock.authenticate(), slowClock.authenticate(), active.authenticate()]);
+        const expiry = byClientClock.session.jar.loginExpiry(byClientClock.endpoint.baseUrl);
+        assert.ok(expiry && expiry.getTime() - Date.now() < 70_000, `a ~1 minute cookie (expires ${expiry?.toISOString()})`);
+
+        let activeFailures = 0;
+        let activeCalls = 0;
+        const until = expiry.getTime() + 3_000;
+        while (Date.now() < until) {
+          activeCalls++;
+          await getStatus(active).catch(() => activeFailures++);
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+
+        const burst = async (client: typeof active) => {
+          const before = client.session.loginCount;
+          const replies = await Promise.allSettled(Array.from({ length: 50 }, () => getStatus(client)));
+          return { failed: replies.filter((r) => r.status === 'rejected').length, logins: client.session.loginCount - before };
+        };
+        const [a, b] = await Promise.all([burst(byClientClock), burst(slowClock)]);
+        for (const c of [byClientClock, slowClock, active]) await c.close();
+        return { flavor, a, b, activeFailures, activeCalls, activeLogins: active.session.loginCount, cleared, reloginLines: activeLog.lines.filter((l) => /no longer accepted/.test(l)).length };
+      }),
+    );
+    for (const r of results) {
+      assert.deepEqual(r.a, { failed: 0, logins: 1 }, `${r.flavor}: expired by the client's clock`);
+      assert.deepEqual(r.b, { failed: 0, logins: 1 }, `${r.flavor}: refused by the server (403 + clearing Set-Cookie)`);
+      assert.equal(r.activeFailures, 0, `${r.flavor}: the session in use never failed (${r.activeCalls} calls)`);
+      assert.ok(r.activeLogins >= 2, `${r.flavor}: renewed before expiry (${r.activeLogins} logins)`);
+      assert.equal(r.cleared, 0, `${r.flavor}: the server never had to clear the renewed session`);
+      assert.equal(r.reloginLines, 0, `${r.flavor}: no re-login after a refusal was needed`);
+    }
+  });
+
+  it('client-side idle expiry with a short real timeout: cookies dropped, sockets closed, silent re-login on next use', async () => {
+    const server = await startJupyter({ flavor: 'server', password: 'idle-pass' });
+    const registry = new ServerRegistry({
+      secrets: new MemorySecretStore(),
+      state: new MemoryStateStore(),
+      log: new Logger(testLogSink, 'debug'),
+      lifecycle: { idleTimeoutMs: 1500, retry: FAST_RETRY },
+    });
+    registry.init();
+    try {
+      const c = await registry.add({ url: server.url, credential: passwordCredential('idle-pass'), authMode: 'cookie' });
+      const states = recordStates(c);
+      const kernel = await c.use((client) => startKernel(client));
+      const ks = await c.openKernelSession(kernel.id);
+      await ks.kernelInfo();
+      await waitForState(c, (k) => k === 'idle-expired', 'idle expiry', 10_000);
+      assert.equal(c.client?.session.hasLoginCookie(), false, 'the session cookie was dropped');
+      assert.equal(ks.status, 'idle-closed', 'the kernel socket was closed');
+      const logins = c.client?.session.loginCount ?? 0;
+      const reply = await ks.kernelInfo(); // the next use
+      assert.equal(reply.header.msg_type, 'kernel_info_reply');
+      assert.equal(c.state.kind, 'connected');
+      assert.equal(c.client?.session.loginCount, logins + 1, 'one silent re-login with the saved password');
+      assert.deepEqual(states.slice(-3), ['idle-expired', 're-authenticating', 'connected']);
+    } finally {
+      registry.dispose();
+    }
+  });
+
+  it('a local server SIGKILLed and restarted with a new token on the same port is reconnected without user action; its kernel is reported lost', async () => {
+    const runtimeDir = mkdtempSync(join(tmpdir(), 'sjc-rt-'));
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'server', runtimeDir, port, token: 'token-before-restart' });
+    const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY } });
+    registry.init();
+    const watcher = new DiscoveryWatcher(new RuntimeScanner(), [runtimeDir], { pidPollMs: 200 });
+    watcher.onDidChange((list) => registry.setDiscovered(list));
+    try {
+      await watcher.start();
+      registry.setDiscovered(watcher.servers);
+      const c = registry.get(first.url);
+      assert.ok(c);
+      await c.connect();
+      const states = recordStates(c);
+      const kernel = await c.use((client) => startKernel(client));
+      const ks = await c.openKernelSession(kernel.id);
+      await ks.kernelInfo();
+
+      await first.kill();
+      await waitForState(c, (k) => k === 'unreachable', 'unreachable after SIGKILL');
+      const second = await startJupyter({ flavor: 'server', runtimeDir, port, token: 'token-after-restart' });
+      await waitForState(c, (k) => k === 'connected' || k === 'kernel-lost', 'reconnected after the restart');
+      await waitForState(c, (k) => k === 'kernel-lost', 'the old kernel reported lost');
+      assert.equal(ks.status, 'lost');
+      assert.match(ks.lastError?.message ?? '', /no longer exists/);
+      assert.match(ks.lastError?.hint ?? '', /Start a new kernel/);
+      const cred = c.client?.session.credential;
+      assert.equal(cred?.kind === 'token' ? cred.token : '', second.token, 'the new token came from the new runtime file');
+      assert.ok(!states.includes('auth-expired'), `no prompt was needed (states: ${states.join(' → ')})`);
+      await c.use((client) => getStatus(client));
+      c.acknowledgeLostKernels();
+      assert.equal(c.state.kind, 'connected');
+    } finally {
+      watcher.dispose();
+      registry.dispose();
+    }
+  });
+
+  it('a remote server restarted with a new token asks once for the new one', async () => {
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'notebook', port, token: 'remote-token-1' });
+    const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY } });
+    registry.init();
+    try {
+      const c = await registry.add({ url: first.url, credential: tokenCredential('remote-token-1') });
+      const states = recordStates(c);
+      await first.kill();
+      await assert.rejects(c.use((client) => getStatus(client)));
+      await waitForState(c, (k) => k === 'unreachable', 'unreachable');
+      await startJupyter({ flavor: 'notebook', port, token: 'remote-token-2' });
+      await waitForState(c, (k) => k === 'auth-expired', 'the saved token rejected by the restarted server');
+      assert.equal(c.state.error?.code, 'InvalidToken');
+      assert.match(c.state.error?.message ?? '', /rejected the token.*restarted with a new token/);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(states.filter((s) => s === 'auth-expired').length, 1, `asked once, no retry storm (states: ${states.join(' → ')})`);
+      await registry.add({ url: first.url, credential: tokenCredential('remote-token-2') });
+      assert.equal(c.state.kind, 'connected');
+    } finally {
+      registry.dispose();
+    }
+  });
+
+  it('an open kernel WebSocket reconnects after a server-side drop (hand-made TCP proxy drops every connection)', async () => {
+    const server = await startJupyter({ flavor: 'server' });
+    const proxy = await startTcpProxy(server.port);
+    const client = clientFor({ ...server, url: proxy.url }, tokenCredential(server.token), 'token');
+    try {
+      const kernel = await startKernel(client);
+      const ks = new KernelSession(client, kernel.id, FAST_RETRY);
+      await ks.open();
+      const firstSession = ks.sessionId;
+      await ks.kernelInfo();
+      const statuses: string[] = [];
+      ks.onDidChangeStatus((e) => statuses.push(e.status));
+      assert.ok(proxy.dropAll() > 0, 'connections were dropped');
+      const reply = await ks.kernelInfo();
+      assert.equal(reply.header.msg_type, 'kernel_info_reply');
+      assert.equal(ks.reconnects, 1);
+      assert.notEqual(ks.sessionId, firstSession, 'a fresh session_id on the new connection');
+      assert.deepEqual(statuses, ['reconnecting', 'open']);
+      ks.dispose();
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
+
+  it('after a clock jump (sleep) every connection is re-validated', async () => {
+    const server = await startJupyter({ flavor: 'notebook', password: 'jump-pass' });
+    const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY } });
+    registry.init();
+    try {
+      const c = await registry.add({ url: server.url, credential: passwordCredential('jump-pass'), authMode: 'cookie' });
+      const states = recordStates(c);
+      registry.revalidateAll(45 * 60_000);
+      assert.equal(c.state.kind, 'connecting', 'not trusted any more');
+      await waitForState(c, (k) => k === 'connected', 'connected again');
+      assert.deepEqual(states, ['connected', 'connecting', 'connected']);
+    } finally {
+      registry.dispose();
+    }
+  });
+});
