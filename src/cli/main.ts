@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AUTH_MODES, type AuthMode } from '../core/session/credentials';
 import { JupyterError } from '../core/util/errors';
+import { FAIL_ON_LEVELS, auditCommand, type FailOn } from './auditCommand';
 import { checkCommand } from './checkCommand';
 import { discoverCommand } from './discoverCommand';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, processOutput, type Output } from './output';
@@ -14,9 +15,14 @@ Usage:
       List Jupyter servers from runtime files, live or stale, with why.
   jupyter-secure check URL [--auth token|cookie|auto] [--json] [--ca FILE]... [--timeout SECONDS] [--verbose]
       Check a server step by step: reach, authenticate, XSRF, start a kernel, kernel WebSocket, clean up.
+  jupyter-secure audit URL [--json] [--fail-on error|warning] [--auth token|cookie|auto] [--ca FILE]...
+                           [--runtime-dir DIR]... [--max-cookie-hours N] [--silence ID]... [--timeout SECONDS] [--verbose]
+      Audit a server's security settings (login cookie, authentication, XSRF, CORS, token exposure, runtime
+      file permissions) with side-effect-free probes; exit 1 when a finding reaches --fail-on (default error).
 
 Secrets are read from JUPYTER_TOKEN / JUPYTER_PASSWORD or from a discovered runtime file, never from arguments.
 Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
+  audit: 1 when a finding reaches --fail-on; 2 also when the server cannot be audited (unreachable, TLS, not Jupyter).
 `;
 
 export async function main(argv: string[], output: Output = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -71,6 +77,51 @@ export async function main(argv: string[], output: Output = processOutput, env: 
             json: values.json ?? false,
             runtimeDirs: values['runtime-dir'] ?? [],
             caFiles: values.ca ?? [],
+            timeoutSeconds,
+            verbose: values.verbose ?? false,
+          },
+          output,
+          env,
+        );
+      }
+      case 'audit': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: {
+            auth: { type: 'string', default: 'auto' },
+            json: { type: 'boolean', default: false },
+            'fail-on': { type: 'string', default: 'error' },
+            'runtime-dir': { type: 'string', multiple: true, default: [] },
+            ca: { type: 'string', multiple: true, default: [] },
+            'max-cookie-hours': { type: 'string' },
+            silence: { type: 'string', multiple: true, default: [] },
+            timeout: { type: 'string', default: '60' },
+            verbose: { type: 'boolean', short: 'v', default: false },
+          },
+          allowPositionals: true,
+        });
+        if (positionals.length !== 1) throw new UsageError('audit takes exactly one URL.');
+        const auth = values.auth as AuthMode;
+        if (!AUTH_MODES.includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${values.auth}".`);
+        const failOn = values['fail-on'] as FailOn;
+        if (!FAIL_ON_LEVELS.includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON_LEVELS.join(', ')}, not "${values['fail-on']}".`);
+        const hoursText = values['max-cookie-hours'];
+        const maxCookieHours = hoursText === undefined ? undefined : Number(hoursText);
+        if (maxCookieHours !== undefined && (hoursText?.trim() === '' || !Number.isFinite(maxCookieHours) || maxCookieHours <= 0)) {
+          throw new UsageError('--max-cookie-hours must be a positive number of hours.');
+        }
+        const timeoutSeconds = Number(values.timeout);
+        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds.`);
+        return await auditCommand(
+          {
+            url: positionals[0] as string,
+            auth,
+            json: values.json ?? false,
+            failOn,
+            runtimeDirs: values['runtime-dir'] ?? [],
+            caFiles: values.ca ?? [],
+            maxCookieHours,
+            silenced: values.silence ?? [],
             timeoutSeconds,
             verbose: values.verbose ?? false,
           },

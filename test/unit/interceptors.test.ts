@@ -238,7 +238,7 @@ describe('transport over a unix socket (hand-made fake: a real server does not e
       const c = new JupyterClient({ endpoint, credential: tokenCredential('tok-sock-1234') });
       clients.push(c);
       assert.equal(await c.probeVersion(), '1.23.3');
-      assert.equal(got[0]?.url, '/foo/api');
+      assert.equal(got[0]?.url, '/foo/api?no_track_activity=1', 'the base path, and probes do not count as user activity');
       assert.equal(got[0]?.headers.host, 'localhost');
       assert.equal(got[0]?.headers.authorization, 'token tok-sock-1234');
 

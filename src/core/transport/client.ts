@@ -179,7 +179,7 @@ export class JupyterClient implements Disposable {
 
   /** The server's version from the public `GET api`, or NotAJupyterServer. */
   async probeVersion(signal?: AbortSignal): Promise<string> {
-    const reply = await this.send('GET', 'api', signal ? { signal } : {});
+    const reply = await this.send('GET', 'api', probeOptions(signal));
     if (reply.status === 403) throw this.hostError();
     const version = reply.status === 200 ? tryVersion(reply.text) : undefined;
     if (version === undefined) {
@@ -211,9 +211,9 @@ export class JupyterClient implements Disposable {
         try {
           // A cookie session whose login cookie is gone (cleared by the server, or expired) needs no probe.
           if (this.canLogin() && !this.session.hasLoginCookie()) return 'auth';
-          const api = await this.send('GET', 'api', signal ? { signal } : {});
+          const api = await this.send('GET', 'api', probeOptions(signal));
           if (api.status === 403) return 'host';
-          const status = await this.send('GET', 'api/status', signal ? { signal } : {});
+          const status = await this.send('GET', 'api/status', probeOptions(signal));
           return status.status === 403 ? 'auth' : 'other';
         } finally {
           this.forbiddenProbe = undefined;
@@ -323,6 +323,14 @@ export class JupyterClient implements Disposable {
     this.session.dispose();
     await this.transport.close();
   }
+}
+
+/**
+ * Probes are not user activity: `no_track_activity=1` keeps them from resetting the server's own idle timers
+ * (shutdown_no_activity_timeout, kernel culling).
+ */
+function probeOptions(signal: AbortSignal | undefined): SendOptions {
+  return { query: { no_track_activity: '1' }, ...(signal ? { signal } : {}) };
 }
 
 function tryVersion(text: string): string | undefined {

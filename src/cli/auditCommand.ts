@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { runAudit, type AuditReport } from '../core/audit/audit';
+import { countBySeverity, reaches, type Finding, type Severity } from '../core/audit/findings';
+import { auditPolicy } from '../core/audit/policy';
+import { currentDirContext, runtimeDirsToScan } from '../core/discovery/runtimeDirs';
+import { parsePastedUrl } from '../core/discovery/pastedUrl';
+import type { AuthMode } from '../core/session/credentials';
+import { JupyterError, toJupyterError } from '../core/util/errors';
+import { Logger, type LogSink } from '../core/util/log';
+import { resolveCredential } from './credentials';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, json, pad, type Output } from './output';
+
+export type FailOn = Extract<Severity, 'error' | 'warning'>;
+
+export const FAIL_ON_LEVELS: readonly FailOn[] = ['error', 'warning'];
+
+export interface AuditArgs {
+  url: string;
+  auth: AuthMode;
+  json: boolean;
+  failOn: FailOn;
+  runtimeDirs: string[];
+  caFiles: string[];
+  /** undefined: the policy default. */
+  maxCookieHours: number | undefined;
+  silenced: string[];
+  timeoutSeconds: number;
+  verbose: boolean;
+}
+
+/**
+ * `jupyter-secure audit`: the security audit as a CI gate. Exit 0 when no finding reaches `--fail-on`, 1 when
+ * one does, 2 on bad usage or when the server cannot be audited (unreachable, TLS, not Jupyter, credential
+ * refused).
+ */
+export async function auditCommand(args: AuditArgs, output: Output, env: NodeJS.ProcessEnv): Promise<number> {
+  const pasted = parsePastedUrl(args.url);
+  if (pasted.token !== undefined) {
+    throw new UsageError(
+      'The URL contains a token. Secrets are never taken from the command line (they end up in shell history and process lists): remove ?token=… and set JUPYTER_TOKEN instead.',
+    );
+  }
+  const policy = auditPolicy({ ...(args.maxCookieHours !== undefined ? { maxCookieLifetimeHours: args.maxCookieHours } : {}), silenced: args.silenced });
+  const ca = args.caFiles.map((f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read the CA file ${f}: ${(err as Error).message}`);
+    }
+  });
+  const runtimeDirs = runtimeDirsToScan({ ...currentDirContext(), env }, args.runtimeDirs);
+  const { credential, source } = await resolveCredential(pasted.endpoint, args.auth, env, args.runtimeDirs);
+  const sink: LogSink = { log: (level, line) => output.err(`${level}: ${line}`) };
+  let report: AuditReport;
+  try {
+    report = await runAudit(
+      {
+        endpoint: pasted.endpoint,
+        credential,
+        mode: args.auth,
+        logger: new Logger(sink, args.verbose ? 'debug' : 'warn'),
+        transport: { tls: { ca }, headersTimeoutMs: args.timeoutSeconds * 1000 },
+      },
+      policy,
+      { signal: AbortSignal.timeout(args.timeoutSeconds * 1000), runtimeDirs },
+    );
+  } catch (err) {
+    const e = err instanceof JupyterError ? err : toJupyterError(err, pasted.endpoint.id);
+    output.err(`error: cannot audit ${pasted.endpoint.id}: ${e.describe()}`);
+    return EXIT_USAGE;
+  }
+  const failing = report.findings.some((f) => reaches(f.severity, args.failOn));
+  if (args.json) {
+    output.out(
+      json({
+        server: { ...report.server, credentialSource: source },
+        findings: report.findings.map(({ id, severity, title, evidence, fix }) => ({ id, severity, title, evidence, fix })),
+      }),
+    );
+  } else {
+    printReport(report, source, args.failOn, failing, output);
+  }
+  return failing ? EXIT_FAILED : EXIT_OK;
+}
+
+function printReport(report: AuditReport, source: string, failOn: FailOn, failing: boolean, output: Output): void {
+  const s = report.server;
+  output.out(`Audit of ${s.url} (Jupyter ${s.version ?? '?'} over ${s.transport}; signed in with ${s.auth}; credential: ${source})`);
+  // Not "cookie:" — output redaction takes that for a Cookie header and masks the line.
+  output.out(`  login cookie (as issued) ${s.loginCookie ?? 'none observed'}`);
+  const p = s.probes;
+  output.out(
+    `  probes: authentication ${p.authentication}, XSRF ${p.xsrf}, cross-origin ${p.crossOrigin}` +
+      `${p.tokenInPage === null ? '' : `, token in pages: ${p.tokenInPage ? 'yes' : 'no'}`}` +
+      `${p.expiredCookieReplay === null ? '' : `, expired cookie replay: ${p.expiredCookieReplay}`}`,
+  );
+  output.out(`  runtime files: ${s.runtimeFiles.length === 0 ? 'none found for this server' : s.runtimeFiles.map((f) => `${f.path} ${f.mode}`).join(', ')}`);
+  output.out('');
+  for (const f of report.findings) printFinding(f, output);
+  const c = countBySeverity(report.findings);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const silenced = s.silenced.length > 0 ? ` (silenced: ${s.silenced.join(', ')})` : '';
+  output.out(`${report.findings.length === 0 ? 'No findings.' : `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info.`}${silenced}`);
+  output.out(failing ? `At least one finding is ${failOn === 'error' ? 'an error' : 'a warning or worse'} (--fail-on ${failOn}): exit 1.` : `Nothing reaches --fail-on ${failOn}.`);
+}
+
+function printFinding(f: Finding, output: Output): void {
+  output.out(`${pad(f.severity.toUpperCase(), 9)}${f.id}: ${f.title}`);
+  output.out(`  evidence: ${f.evidence}`);
+  const [first, ...rest] = f.fix.split('\n');
+  output.out(`  fix:      ${first ?? ''}`);
+  for (const line of rest) output.out(`            ${line}`);
+  output.out('');
+}

@@ -1,0 +1,100 @@
+import { redact } from '../util/redact';
+
+/**
+ * What the audit reports: one finding per insecure setting it could actually observe. Ids are stable (the UI,
+ * CI gates and silencing lists key on them); the evidence is redacted and never carries a token or cookie value.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** Every finding the audit knows, in report order within a severity. */
+export const FINDING_IDS = [
+  'auth-disabled',
+  'plain-http-remote',
+  'cors-any-origin',
+  'runtime-file-readable',
+  'login-cookie-not-secure',
+  'xsrf-check-disabled',
+  'login-cookie-not-httponly',
+  'login-cookie-samesite-none',
+  'login-cookie-no-samesite',
+  'login-cookie-long-lived',
+  'login-cookie-expiry-not-enforced',
+  'token-in-url',
+  'token-in-page',
+] as const;
+
+export type FindingId = (typeof FINDING_IDS)[number];
+
+/**
+ * Each id has one severity. error: exploitable as it stands (code execution or a credential exposed);
+ * warning: a defence is missing or weakened; info: worth knowing, no action required.
+ */
+export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
+  'auth-disabled': 'error',
+  'plain-http-remote': 'error',
+  'cors-any-origin': 'error',
+  'runtime-file-readable': 'error',
+  'login-cookie-not-secure': 'error',
+  'xsrf-check-disabled': 'warning',
+  'login-cookie-not-httponly': 'warning',
+  'login-cookie-samesite-none': 'warning',
+  'login-cookie-no-samesite': 'warning',
+  'login-cookie-long-lived': 'warning',
+  'login-cookie-expiry-not-enforced': 'warning',
+  'token-in-url': 'warning',
+  'token-in-page': 'info',
+};
+
+export function isFindingId(value: string): value is FindingId {
+  return (FINDING_IDS as readonly string[]).includes(value);
+}
+
+/** The exact server setting per server family, where they differ. */
+export interface FixText {
+  /** notebook 6.x (`c.NotebookApp.…`). */
+  notebook: string;
+  /** jupyter_server 1.x and 2.x (`c.ServerApp.…`, `c.IdentityProvider.…`). */
+  jupyterServer: string;
+  /** JupyterHub and its single-user servers (`c.JupyterHub.…`, `c.Spawner.…`). */
+  jupyterHub: string;
+}
+
+export interface Finding {
+  readonly id: FindingId;
+  readonly severity: Severity;
+  readonly title: string;
+  /** What was observed, redacted: cookie names and attributes, statuses, headers, file modes. */
+  readonly evidence: string;
+  /** `fixFor` as one text, one line per server family. */
+  readonly fix: string;
+  readonly fixFor: FixText;
+}
+
+/** A finding with its fixed severity; the evidence is redacted here, whatever the caller passed. */
+export function makeFinding(id: FindingId, title: string, evidence: string, fixFor: FixText): Finding {
+  return { id, severity: SEVERITY_OF[id], title, evidence: redact(evidence), fix: renderFix(fixFor), fixFor };
+}
+
+export function renderFix(fix: FixText): string {
+  return [`notebook 6.x: ${fix.notebook}`, `jupyter_server: ${fix.jupyterServer}`, `JupyterHub: ${fix.jupyterHub}`].join('\n');
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** True when `severity` is at least as serious as `level`. */
+export function reaches(severity: Severity, level: Severity): boolean {
+  return RANK[severity] <= RANK[level];
+}
+
+/** Most serious first, then in FINDING_IDS order. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return RANK[a.severity] - RANK[b.severity] || FINDING_IDS.indexOf(a.id) - FINDING_IDS.indexOf(b.id);
+}
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return counts;
+}

@@ -1,0 +1,158 @@
+import { isLoginCookie } from '../session/cookieJar';
+import { describePlan, type AuthMode, type AuthPlan, type Credential } from '../session/credentials';
+import { loginWithForm, type RawSend } from '../session/flows';
+import { JupyterClient } from '../transport/client';
+import { setCookieLines } from '../transport/headers';
+import { describeRequest, type HttpReply } from '../transport/reply';
+import { UnexpectedReplyError } from '../util/errors';
+import { parseSetCookie } from './cookieRules';
+import { EXPIRY_GRACE_MS, heldFromObserved, replayExpiredLoginCookie } from './expiredCookie';
+import type { ExpiredCookieReplay, ObservedLoginCookie, ServerObservations } from './observations';
+import { NO_TRACK, probeAuth, probeCors, probePage, probeVersion, probeXsrf, type CookieSeed, type ProbeTarget } from './probes';
+import { observeRuntimeFiles } from './runtimeFiles';
+
+/** The server to audit and the credential to sign in with (the audit keeps its own cookie jar). */
+export interface AuditTarget extends ProbeTarget {
+  credential: Credential;
+  mode?: AuthMode;
+}
+
+export interface ObserveOptions {
+  signal?: AbortSignal;
+  /** Runtime dirs in which to look for this server's files (none: file permissions are not observed). */
+  runtimeDirs?: readonly string[];
+  /** The URL given for the server carried the token (see parsePastedUrl). */
+  urlToken?: 'query' | 'fragment';
+  /** A replay of an expired login cookie made earlier (replayExpiredLoginCookie). */
+  expiredReplay?: ExpiredCookieReplay;
+  /** When the login cookie issued now expires within this many ms, wait for it and replay it. Default 0. */
+  awaitCookieExpiryMs?: number;
+  now?: () => Date;
+}
+
+export interface ObservedServer {
+  observations: ServerObservations;
+  plan: AuthPlan;
+}
+
+/**
+ * Everything the audit looks at, gathered with side-effect-free requests: the version (public `GET api`), a
+ * sign-in with the credential to see the login cookie as issued, uncredentialed and cookie-only probes for
+ * authentication, XSRF and CORS, a logged-in page, and the runtime files. Failing to reach the server or to sign
+ * in throws the typed error; everything else is recorded as observed.
+ */
+export async function observeServer(target: AuditTarget, options: ObserveOptions = {}): Promise<ObservedServer> {
+  const { signal } = options;
+  const now = options.now ?? (() => new Date());
+  const version = await probeVersion(target, signal);
+  const client = new JupyterClient({
+    endpoint: target.endpoint,
+    credential: target.credential,
+    mode: target.mode ?? 'auto',
+    ...(target.logger ? { logger: target.logger } : {}),
+    ...(target.transport ? { transport: target.transport } : {}),
+  });
+  try {
+    const plan = client.session.plan;
+    const replies = await signIn(client, signal);
+    const loginCookie = findLoginCookie(replies, plan, now());
+    const seed: CookieSeed | undefined = loginCookie ? { line: loginCookie.line } : undefined;
+    const observations: ServerObservations = {
+      endpoint: target.endpoint,
+      version,
+      ...(options.urlToken ? { urlToken: options.urlToken } : {}),
+      ...(loginCookie ? { loginCookie } : {}),
+      auth: await probeAuth(target, signal),
+      xsrf: await probeXsrf(target, seed, signal),
+      cors: await probeCors(target, seed, signal),
+      page: await probePage(client, signal),
+      runtimeFiles: await observeRuntimeFiles(target.endpoint, options.runtimeDirs ?? []),
+    };
+    const replay = options.expiredReplay ?? (loginCookie ? await opportunisticReplay(target, loginCookie, options, now) : undefined);
+    if (replay) observations.expiredReplay = replay;
+    return { observations, plan };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Signs in the way the plan says and returns every reply on the way (their Set-Cookie lines are the evidence). */
+async function signIn(client: JupyterClient, signal: AbortSignal | undefined): Promise<HttpReply[]> {
+  const replies: HttpReply[] = [];
+  const recording: RawSend = async (method, path, o) => {
+    const reply = await client.send(method, path, o);
+    replies.push(reply);
+    return reply;
+  };
+  switch (client.session.plan) {
+    case 'token-header': {
+      const reply = await recording('GET', 'api/status', { query: NO_TRACK, ...(signal ? { signal } : {}) });
+      if (reply.status === 403) throw client.forbiddenError(await forbiddenCause(client, signal), false);
+      if (reply.status !== 200) {
+        throw new UnexpectedReplyError(`${describeRequest(reply)} failed with ${reply.status}.`, { serverUrl: client.endpoint.id, status: reply.status });
+      }
+      break;
+    }
+    case 'password-login':
+    case 'token-login':
+      await client.session.singleFlightLogin(() => loginWithForm(recording, client.session, client.log, signal));
+      break;
+    case 'anonymous':
+      break;
+  }
+  return replies;
+}
+
+async function forbiddenCause(client: JupyterClient, signal: AbortSignal | undefined): Promise<'host' | 'auth'> {
+  const cause = await client.classifyForbidden(signal);
+  return cause === 'host' ? 'host' : 'auth';
+}
+
+/** The first login cookie set (not cleared) by the sign-in replies. */
+export function findLoginCookie(replies: readonly HttpReply[], plan: AuthPlan, receivedAt: Date): ObservedLoginCookie | undefined {
+  for (const reply of replies) {
+    const date = typeof reply.headers['date'] === 'string' ? new Date(reply.headers['date']) : undefined;
+    const serverDate = date && !Number.isNaN(date.getTime()) ? date : undefined;
+    for (const line of setCookieLines(reply.headers)) {
+      const cookie = parseSetCookie(line);
+      if (!cookie || !isLoginCookie(cookie) || cookie.value === '' || cookie.value === '""') continue;
+      const expiry = cookie.expiryTime(serverDate ?? receivedAt);
+      if (expiry !== undefined && expiry <= (serverDate ?? receivedAt).getTime()) continue;
+      return { line, source: `${describeRequest(reply)}, ${describePlan(plan)}`, receivedAt, ...(serverDate ? { serverDate } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** Replays the cookie issued in this run if it has expired by now, or will within `awaitCookieExpiryMs`. */
+async function opportunisticReplay(
+  target: ProbeTarget,
+  observed: ObservedLoginCookie,
+  options: ObserveOptions,
+  now: () => Date,
+): Promise<ExpiredCookieReplay | undefined> {
+  const held = heldFromObserved(observed);
+  if (!held) return undefined;
+  // Measured on the client's clock from the moment the cookie arrived: the server's Date and Expires share a clock.
+  const skew = observed.serverDate ? observed.receivedAt.getTime() - observed.serverDate.getTime() : 0;
+  const dueLocal = held.expiresAt.getTime() + skew + EXPIRY_GRACE_MS + 1_000;
+  const wait = dueLocal - now().getTime();
+  if (wait > (options.awaitCookieExpiryMs ?? 0)) return undefined;
+  if (wait > 0) await sleep(wait, options.signal);
+  return replayExpiredLoginCookie(target, held, { ...(options.signal ? { signal: options.signal } : {}), now, clockSkewMs: skew });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort(): void {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
