@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test layer (the README's test command). Installs missing system packages first.
-# Each layer prints its runner's own summary; the last lines total them in node:test's format.
+# Each layer prints its runner's own summary (node:test's TAP totals, or mocha's "N passing"); the last lines
+# total them in node:test's format.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logdir=$(mktemp -d)
@@ -33,6 +34,17 @@ bash scripts/build.sh || { echo "build failed"; exit 1; }
 
 run_layer unit bash scripts/run-node-tests.sh unit
 run_layer servers bash scripts/run-node-tests.sh servers
+
+# The extension in a real VS Code: the oldest supported and the newest (installed once, cached).
+if bash scripts/vscode-server.sh install all; then
+  run_layer host-oldest bash scripts/test-host.sh suite oldest
+  run_layer host-newest bash scripts/test-host.sh suite newest
+  run_layer ui-oldest bash scripts/test-host.sh ui oldest
+  run_layer ui-newest bash scripts/test-host.sh ui newest
+else
+  echo "the VS Code servers could not be installed (see ~/.cache/secure-jupyter-connections/code-server/*/install.log)"
+  results+=("vscode: FAILED (install) — 0 passed, 1 failed"); total_fail=$((total_fail + 1))
+fi
 
 echo
 echo "=== summary"

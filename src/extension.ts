@@ -1,0 +1,83 @@
+// Composition root: builds the core over VS Code's storage and log, then the views and commands on top.
+import * as vscode from 'vscode';
+import { ServerRegistry } from './core/registry/registry';
+import { DisposableStore } from './core/util/disposable';
+import type { TestApi } from './vscode/api';
+import { registerCommands } from './vscode/commands/register';
+import { ReportDocuments } from './vscode/commands/reportDocuments';
+import { onDidChangeSettings, readSettings } from './vscode/config';
+import { AutoConnect } from './vscode/discovery/autoConnect';
+import { DiscoveryService } from './vscode/discovery/discoveryService';
+import { createChannelLogger } from './vscode/platform/logChannel';
+import { MementoStateStore } from './vscode/platform/mementoState';
+import { SecretStorageAdapter } from './vscode/platform/secretStorage';
+import { ConnectionStatusBar } from './vscode/statusBar/statusBar';
+import { KernelPoller } from './vscode/tree/kernelPoller';
+import { ServerTreeView } from './vscode/tree/serverTree';
+
+let registryForDeactivate: ServerRegistry | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<TestApi | undefined> {
+  // Disposed newest first: views and discovery go before the registry they use.
+  const store = new DisposableStore();
+  context.subscriptions.push(store);
+  const push = <T extends vscode.Disposable>(d: T): T => store.add(d);
+  const output = push(vscode.window.createOutputChannel(vscode.l10n.t('Jupyter Connections'), { log: true }));
+  const { logger: log, subscription } = createChannelLogger(output);
+  push(subscription);
+
+  let settings = readSettings();
+  const secrets = new SecretStorageAdapter(context.secrets);
+  const registry = push(new ServerRegistry({ secrets, state: new MementoStateStore(context.globalState), log, lifecycle: settings.lifecycle }));
+  registryForDeactivate = registry;
+  registry.init();
+
+  const tree = push(new ServerTreeView(registry));
+  const statusBar = push(new ConnectionStatusBar(registry));
+  const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs));
+  const autoConnect = push(new AutoConnect(registry, context.globalState, log, settings));
+  const discovery = push(new DiscoveryService(registry, log));
+  const reports = push(new ReportDocuments());
+  for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log })) push(d);
+
+  const hasServers = (): Thenable<unknown> => vscode.commands.executeCommand('setContext', 'secureJupyter.hasServers', registry.list().length > 0);
+  push(registry.onDidChange(() => void hasServers()));
+  void hasServers();
+
+  push(
+    onDidChangeSettings((next) => {
+      settings = next;
+      registry.updateLifecycle(next.lifecycle);
+      poller.setInterval(next.kernelRefreshMs);
+      autoConnect.update(next);
+      discovery.apply(next).catch((err: unknown) => log.warn(`discovery: ${(err as Error).message}`));
+    }),
+  );
+  // Discovery starts in the background: activation (and the status bar) do not wait for the first scan.
+  discovery.apply(settings).catch((err: unknown) => log.warn(`discovery: ${(err as Error).message}`));
+  autoConnect.update(settings);
+  log.info(`Secure Jupyter Connections ${String(context.extension.packageJSON.version)} started (VS Code ${vscode.version})`);
+
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  return {
+    registry,
+    secrets,
+    globalState: context.globalState,
+    discovery,
+    tree: { getChildren: (n) => tree.getChildren(n), getTreeItem: (n) => tree.getTreeItem(n), settled: () => tree.scheduleRefresh() },
+    statusBar: {
+      item: statusBar.item,
+      get summary() {
+        return statusBar.summary;
+      },
+      update: () => statusBar.update(),
+    },
+  };
+}
+
+/** Writes pending cookie sessions to the secret storage so the next window resumes them. */
+export async function deactivate(): Promise<void> {
+  const registry = registryForDeactivate;
+  registryForDeactivate = undefined;
+  if (registry) await Promise.all(registry.list().map((c) => c.flushCookies().catch(() => undefined)));
+}

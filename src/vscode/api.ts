@@ -1,0 +1,30 @@
+import type * as vscode from 'vscode';
+import type { ServerRegistry } from '../core/registry/registry';
+import type { SecretStore } from '../core/secrets/secretStore';
+import type { DiscoveryService } from './discovery/discoveryService';
+import type { ConnectionSummary } from './statusBar/summary';
+import type { TreeNode } from './tree/nodes';
+
+/**
+ * What activate() returns when the extension runs its integration tests (ExtensionMode.Test) — and only then:
+ * it reaches the registry and the secret storage, which no other extension may see.
+ */
+export interface TestApi {
+  readonly registry: ServerRegistry;
+  readonly secrets: SecretStore;
+  /** The extension's globalState, to check that it holds nothing secret. */
+  readonly globalState: vscode.Memento;
+  readonly discovery: DiscoveryService;
+  readonly tree: {
+    getChildren(node?: TreeNode): TreeNode[];
+    getTreeItem(node: TreeNode): vscode.TreeItem;
+    /** Resolves once the debounced repaint that is due has been requested. */
+    settled(): Promise<void>;
+  };
+  readonly statusBar: {
+    readonly item: vscode.StatusBarItem;
+    readonly summary: ConnectionSummary;
+    /** Recomputes now instead of after the debounce. */
+    update(): void;
+  };
+}

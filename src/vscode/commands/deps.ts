@@ -1,0 +1,20 @@
+import type * as vscode from 'vscode';
+import type { ServerRegistry } from '../../core/registry/registry';
+import type { Logger } from '../../core/util/log';
+import type { AutoConnect } from '../discovery/autoConnect';
+import type { DiscoveryService } from '../discovery/discoveryService';
+import type { KernelPoller } from '../tree/kernelPoller';
+import type { ServerTreeView } from '../tree/serverTree';
+import type { ReportDocuments } from './reportDocuments';
+
+/** What the command handlers work with (built in extension.ts). */
+export interface CommandDeps {
+  readonly registry: ServerRegistry;
+  readonly discovery: DiscoveryService;
+  readonly poller: KernelPoller;
+  readonly tree: ServerTreeView;
+  readonly autoConnect: AutoConnect;
+  readonly output: vscode.LogOutputChannel;
+  readonly reports: ReportDocuments;
+  readonly log: Logger;
+}

@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import { addServer } from './addServer';
+import { showConnections } from './connectionsMenu';
+import type { CommandDeps } from './deps';
+import { COMMANDS, VIEW_ID } from './ids';
+import { connect, copyServerUrl, disconnect, forgetCredentials, removeServer, signOut } from './serverActions';
+import { testConnection } from './testConnection';
+
+/** Registers every command of package.json; the returned disposables go into context.subscriptions. */
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const refresh = async (): Promise<void> => {
+    await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
+      await deps.discovery.rescan();
+      await deps.poller.refreshAll();
+      await deps.tree.scheduleRefresh();
+    });
+  };
+  const handlers: Record<(typeof COMMANDS)[keyof typeof COMMANDS], (...args: unknown[]) => unknown> = {
+    [COMMANDS.addServer]: (arg) => addServer(deps, arg),
+    [COMMANDS.removeServer]: (arg, options) => removeServer(deps, arg, options),
+    [COMMANDS.connect]: (arg) => connect(deps, arg),
+    [COMMANDS.disconnect]: (arg) => disconnect(deps, arg),
+    [COMMANDS.signOut]: (arg) => signOut(deps, arg),
+    [COMMANDS.forgetCredentials]: (arg, options) => forgetCredentials(deps, arg, options),
+    [COMMANDS.refresh]: refresh,
+    [COMMANDS.copyServerUrl]: (arg) => copyServerUrl(deps, arg),
+    [COMMANDS.testConnection]: (arg) => testConnection(deps, arg),
+    [COMMANDS.showLog]: () => deps.output.show(),
+    [COMMANDS.showConnections]: () => showConnections(deps),
+  };
+  return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+}

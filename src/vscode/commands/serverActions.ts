@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import type { ServerConnection } from '../../core/registry/connection';
+import { NEEDS_USER_CODES } from '../../core/lifecycle/supervisor';
+import { isJupyterError } from '../../core/util/errors';
+import { describeError, isCancellation, showError } from '../platform/errors';
+import { withCancellableProgress } from '../platform/progress';
+import { isOnline, serverLabel } from '../presentation/serverPresentation';
+import type { CommandDeps } from './deps';
+import { COMMANDS } from './ids';
+import { resolveServer } from './target';
+
+/** Connect, Disconnect, Sign Out, Forget Credentials, Remove Server, Copy Server URL. Each returns whether it acted. */
+
+export async function connect(deps: CommandDeps, arg: unknown): Promise<boolean> {
+  const c = await resolveServer(deps.registry, arg, (s) => !isOnline(s), vscode.l10n.t('Connect to which server?'));
+  if (!c) return false;
+  deps.autoConnect.userConnected(c.id);
+  try {
+    await withCancellableProgress(vscode.l10n.t('Connecting to {0}…', serverLabel(c)), (signal) => c.connect(signal));
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) return false;
+    if (isJupyterError(err) && NEEDS_USER_CODES.has(err.code)) {
+      const enter = vscode.l10n.t('Enter Credentials');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect to {0}: {1}', serverLabel(c), describeError(err)), enter).then((choice) => {
+        if (choice === enter) void vscode.commands.executeCommand(COMMANDS.addServer, { url: c.id, askCredential: true, ...(c.saved?.name ? { name: c.saved.name } : {}) });
+      });
+      return false;
+    }
+    showError(vscode.l10n.t('Could not connect to {0}:', serverLabel(c)), err, c.id);
+    return false;
+  }
+}
+
+export async function disconnect(deps: CommandDeps, arg: unknown): Promise<boolean> {
+  const c = await resolveServer(deps.registry, arg, isOnline, vscode.l10n.t('Disconnect which server?'));
+  if (!c) return false;
+  // Not reconnected automatically in this window, nor at the next start-up.
+  deps.autoConnect.forget(c.id);
+  await c.disconnect();
+  return true;
+}
+
+export async function signOut(deps: CommandDeps, arg: unknown): Promise<boolean> {
+  const c = await resolveServer(deps.registry, arg, (s) => s.client !== undefined, vscode.l10n.t('Sign out of which server?'));
+  if (!c) return false;
+  deps.autoConnect.forget(c.id);
+  await c.signOut();
+  void vscode.window.showInformationMessage(vscode.l10n.t('Signed out of {0}. The saved credential was kept.', serverLabel(c)));
+  return true;
+}
+
+interface ConfirmOptions {
+  /** false skips the confirmation dialog (tests, scripted use). */
+  confirm?: boolean;
+}
+
+function confirmOption(arg: unknown): boolean {
+  return !(typeof arg === 'object' && arg !== null && !Array.isArray(arg) && (arg as ConfirmOptions).confirm === false);
+}
+
+async function confirm(message: string, detail: string, action: string): Promise<boolean> {
+  const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+  return choice === action;
+}
+
+export async function forgetCredentials(deps: CommandDeps, arg: unknown, options?: unknown): Promise<boolean> {
+  const c = await resolveServer(deps.registry, arg, (s) => s.saved !== undefined, vscode.l10n.t('Forget the credentials of which server?'));
+  if (!c) return false;
+  const ok = !confirmOption(options) || (await confirm(
+    vscode.l10n.t('Forget the credentials of {0}?', serverLabel(c)),
+    vscode.l10n.t('The saved token or password and the cookie session are deleted from the secret storage. The server stays in the list and asks for credentials on the next connect.'),
+    vscode.l10n.t('Forget'),
+  ));
+  if (!ok) return false;
+  deps.autoConnect.forget(c.id);
+  await deps.registry.forgetCredentials(c.id);
+  return true;
+}
+
+export async function removeServer(deps: CommandDeps, arg: unknown, options?: unknown): Promise<boolean> {
+  const c = await resolveServer(deps.registry, arg, (s) => s.saved !== undefined, vscode.l10n.t('Remove which server?'));
+  if (!c) return false;
+  const ok = !confirmOption(options) || (await confirm(
+    vscode.l10n.t('Remove {0}?', serverLabel(c)),
+    vscode.l10n.t('Its saved token or password and its cookie session are deleted. A server discovered on this machine keeps showing while it runs.'),
+    vscode.l10n.t('Remove'),
+  ));
+  if (!ok) return false;
+  deps.autoConnect.forget(c.id);
+  try {
+    await deps.registry.remove(c.id);
+    return true;
+  } catch (err) {
+    showError(vscode.l10n.t('Could not remove {0}:', serverLabel(c)), err);
+    return false;
+  }
+}
+
+/** Copies the server's URL: its canonical id, which never carries a token. Returns what was copied. */
+export async function copyServerUrl(deps: CommandDeps, arg: unknown): Promise<string | undefined> {
+  const c: ServerConnection | undefined = await resolveServer(deps.registry, arg, () => true, vscode.l10n.t('Copy the URL of which server?'));
+  if (!c) return undefined;
+  await vscode.env.clipboard.writeText(c.id);
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} (without credentials)', c.id), 3000);
+  return c.id;
+}

@@ -1,0 +1,66 @@
+import type * as vscode from 'vscode';
+import { isUsable } from '../../core/lifecycle/state';
+import type { ServerRegistry } from '../../core/registry/registry';
+import type { Disposable } from '../../core/util/disposable';
+import type { Logger } from '../../core/util/log';
+
+/**
+ * Re-lists kernels and sessions of connected servers only while the view is visible, at the configured interval
+ * (0 = never), and once when the view becomes visible. No timer runs while the view is hidden.
+ */
+export class KernelPoller implements Disposable {
+  private timer: NodeJS.Timeout | undefined;
+  private intervalMs: number;
+  private readonly subscription: vscode.Disposable;
+  private running = false;
+
+  constructor(
+    private readonly view: vscode.TreeView<unknown>,
+    private readonly registry: ServerRegistry,
+    private readonly log: Logger,
+    intervalMs: number,
+  ) {
+    this.intervalMs = intervalMs;
+    this.subscription = view.onDidChangeVisibility(() => this.reschedule(true));
+    this.reschedule(false);
+  }
+
+  setInterval(ms: number): void {
+    if (ms === this.intervalMs) return;
+    this.intervalMs = ms;
+    this.reschedule(false);
+  }
+
+  /** Lists kernels on every connected server now (Refresh, after actions). */
+  async refreshAll(): Promise<void> {
+    await Promise.all(
+      this.registry
+        .list()
+        .filter((c) => c.client && isUsable(c.state))
+        .map((c) => c.refreshKernels().catch((err: unknown) => this.log.debug(`${c.id}: listing kernels failed: ${(err as Error).message}`))),
+    );
+  }
+
+  private reschedule(now: boolean): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (!this.view.visible) return;
+    if (now) void this.tick();
+    if (this.intervalMs > 0) this.timer = setInterval(() => void this.tick(), this.intervalMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return; // a slow server never stacks up requests
+    this.running = true;
+    try {
+      await this.refreshAll();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.subscription.dispose();
+  }
+}

@@ -1,0 +1,29 @@
+import type { KernelModel, SessionModel } from '../../core/api';
+import type { ServerConnection } from '../../core/registry/connection';
+
+/** The elements of the server tree. Servers are the registry's own objects, so a row is always current. */
+export type ServerGroup = 'local' | 'remote';
+
+export type TreeNode =
+  | { readonly kind: 'group'; readonly group: ServerGroup }
+  | { readonly kind: 'server'; readonly server: ServerConnection }
+  | { readonly kind: 'kernel'; readonly server: ServerConnection; readonly kernel: KernelModel }
+  | { readonly kind: 'session'; readonly server: ServerConnection; readonly session: SessionModel }
+  /** A connected server with nothing running (so an expanded row never looks empty). */
+  | { readonly kind: 'empty'; readonly server: ServerConnection };
+
+export type ServerNode = Extract<TreeNode, { kind: 'server' }>;
+
+export const GROUPS: Record<ServerGroup, TreeNode> = {
+  local: { kind: 'group', group: 'local' },
+  remote: { kind: 'group', group: 'remote' },
+};
+
+/** Local: discovered from a runtime file, or on loopback / a unix socket. Remote: everything else. */
+export function groupOf(server: ServerConnection): ServerGroup {
+  return server.isLocal ? 'local' : 'remote';
+}
+
+export function isServerNode(value: unknown): value is ServerNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'server' && 'server' in value;
+}

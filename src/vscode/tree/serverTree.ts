@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import type { ServerRegistry } from '../../core/registry/registry';
+import type { Disposable } from '../../core/util/disposable';
+import { VIEW_ID } from '../commands/ids';
+import { GROUPS, groupOf, type TreeNode } from './nodes';
+import { isUsable } from '../../core/lifecycle/state';
+import { emptyItem, groupItem, kernelItem, serverItem, sessionItem } from './treeItems';
+
+const REFRESH_DEBOUNCE_MS = 100;
+
+/**
+ * The "Servers" view: owns its TreeView, follows the registry's change events (debounced, so a burst of state
+ * changes repaints once), and disposes what it made.
+ */
+export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<TreeNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pending: Promise<void> | undefined;
+  private resolvePending: (() => void) | undefined;
+
+  constructor(private readonly registry: ServerRegistry) {
+    this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    this.disposables.push(this.view, this.changed, registry.onDidChange(() => this.scheduleRefresh()));
+    this.updateBadge();
+  }
+
+  /** Repaints soon; resolves after the repaint was requested (tests await it instead of sleeping). */
+  scheduleRefresh(): Promise<void> {
+    if (!this.pending) {
+      this.pending = new Promise((resolve) => (this.resolvePending = resolve));
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refreshNow(), REFRESH_DEBOUNCE_MS);
+    return this.pending;
+  }
+
+  private refreshNow(): void {
+    this.timer = undefined;
+    this.updateBadge();
+    this.changed.fire(undefined);
+    const resolve = this.resolvePending;
+    this.pending = undefined;
+    this.resolvePending = undefined;
+    resolve?.();
+  }
+
+  private updateBadge(): void {
+    const needsUser = this.registry.list().filter((c) => c.state.kind === 'auth-expired').length;
+    this.view.badge = needsUser > 0 ? { value: needsUser, tooltip: vscode.l10n.t('{0} server(s) need you to sign in again', needsUser) } : undefined;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'group':
+        return groupItem(node.group, this.registry.list().filter((c) => groupOf(c) === node.group).length);
+      case 'server':
+        return serverItem(node.server);
+      case 'kernel':
+        return kernelItem(node.server, node.kernel);
+      case 'session':
+        return sessionItem(node.server, node.session);
+      case 'empty':
+        return emptyItem(node.server);
+    }
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    const servers = this.registry.list();
+    if (!node) {
+      // No servers: an empty tree, so the welcome view (viewsWelcome) shows.
+      const groups = (['local', 'remote'] as const).filter((g) => servers.some((c) => groupOf(c) === g));
+      return groups.map((g) => GROUPS[g]);
+    }
+    switch (node.kind) {
+      case 'group':
+        return servers.filter((c) => groupOf(c) === node.group).map((server) => ({ kind: 'server', server }));
+      case 'server': {
+        const c = node.server;
+        const children = [
+          ...c.kernels.map((kernel): TreeNode => ({ kind: 'kernel', server: c, kernel })),
+          ...c.sessions.map((session): TreeNode => ({ kind: 'session', server: c, session })),
+        ];
+        return children.length === 0 && isUsable(c.state) && c.kernelsListedAt !== undefined ? [{ kind: 'empty', server: c }] : children;
+      }
+      default:
+        return [];
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.resolvePending?.();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import type { KernelModel, SessionModel } from '../../core/api';
+import type { ServerConnection } from '../../core/registry/connection';
+import { describePlan } from '../../core/session/credentials';
+import { authLabel, relativeTime, serverLabel, stateDetail, versionLabel } from '../presentation/serverPresentation';
+
+/** Markdown tooltips. Values go through appendText (escaped); nothing secret is known to these functions' inputs. */
+
+function field(md: vscode.MarkdownString, name: string, value: string | number | undefined): void {
+  if (value === undefined || value === '') return;
+  md.appendMarkdown(`**${name}:** `);
+  md.appendText(String(value));
+  md.appendMarkdown('  \n');
+}
+
+export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown('$(server) **');
+  md.appendText(serverLabel(c));
+  md.appendMarkdown('**  \n');
+  field(md, vscode.l10n.t('URL'), c.id);
+  field(md, vscode.l10n.t('State'), stateDetail(c));
+  field(md, vscode.l10n.t('Version'), versionLabel(c));
+  const plan = c.client?.session.plan;
+  field(md, vscode.l10n.t('Authentication'), plan ? describePlan(plan) : authLabel(c));
+  field(md, vscode.l10n.t('Root dir'), c.discovered?.rootDir);
+  field(md, vscode.l10n.t('PID'), c.discovered?.pid);
+  field(md, vscode.l10n.t('Runtime file'), c.discovered?.source);
+  const session = c.client?.session;
+  if (session?.usesCookies) {
+    const expiry = session.jar.loginExpiry(c.endpoint.baseUrl);
+    field(md, vscode.l10n.t('Login cookie expires'), expiry ? expiry.toLocaleString(vscode.env.language) : vscode.l10n.t('no login cookie'));
+  }
+  if (c.kernelsListedAt !== undefined) {
+    field(md, vscode.l10n.t('Kernels'), vscode.l10n.t('{0} (listed {1})', c.kernels.length, relativeTime(new Date(c.kernelsListedAt).toISOString()) ?? ''));
+  }
+  if (c.saved) field(md, vscode.l10n.t('Added'), new Date(c.saved.addedAt).toLocaleString(vscode.env.language));
+  if (c.state.error) field(md, vscode.l10n.t('Last error'), c.state.error.message);
+  for (const reason of c.insecure) {
+    md.appendMarkdown('$(warning) ');
+    md.appendText(vscode.l10n.t('Insecure: {0}', reason));
+    md.appendMarkdown('  \n');
+  }
+  return md;
+}
+
+export function kernelTooltip(k: KernelModel, sessions: readonly SessionModel[]): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown('$(symbol-event) **');
+  md.appendText(k.name);
+  md.appendMarkdown('**  \n');
+  field(md, vscode.l10n.t('ID'), k.id);
+  field(md, vscode.l10n.t('State'), k.execution_state);
+  field(md, vscode.l10n.t('Last activity'), k.last_activity ? `${new Date(k.last_activity).toLocaleString(vscode.env.language)} (${relativeTime(k.last_activity) ?? ''})` : undefined);
+  field(md, vscode.l10n.t('Connections'), k.connections);
+  const used = sessions.filter((s) => s.kernel?.id === k.id).map(sessionPath);
+  if (used.length) field(md, vscode.l10n.t('Used by'), used.join(', '));
+  return md;
+}
+
+export function sessionPath(s: SessionModel): string {
+  return s.path ?? s.notebook?.path ?? s.name ?? s.id;
+}

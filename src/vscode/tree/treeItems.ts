@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import type { KernelModel, SessionModel } from '../../core/api';
+import type { ServerConnection } from '../../core/registry/connection';
+import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateIcon, stateLabel, versionLabel } from '../presentation/serverPresentation';
+import type { ServerGroup } from './nodes';
+import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
+
+/**
+ * `viewItem` context values: "server" followed by flags the menus match with regular expressions
+ * (`viewItem =~ /^server\b.*\bonline\b/`): online|offline, saved, credential, discovered.
+ */
+export function serverContextValue(c: ServerConnection): string {
+  const flags = ['server', isOnline(c) ? 'online' : 'offline'];
+  if (c.saved) flags.push('saved');
+  if (c.saved && c.saved.credential !== 'none') flags.push('credential');
+  if (c.discovered) flags.push('discovered');
+  return flags.join(' ');
+}
+
+export function groupItem(group: ServerGroup, count: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(group === 'local' ? vscode.l10n.t('Local') : vscode.l10n.t('Remote'), vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `group:${group}`;
+  item.description = String(count);
+  item.iconPath = new vscode.ThemeIcon(group === 'local' ? 'device-desktop' : 'globe');
+  item.tooltip = group === 'local'
+    ? vscode.l10n.t('Servers on this machine: discovered from Jupyter runtime files, or on loopback or a unix socket')
+    : vscode.l10n.t('Servers you added on other machines');
+  item.contextValue = `group ${group}`;
+  return item;
+}
+
+export function serverItem(c: ServerConnection): vscode.TreeItem {
+  // Expandable as soon as it is connecting: its kernels then show when listed (a None→Expanded change later
+  // would depend on what the tree remembers of the row).
+  const item = new vscode.TreeItem(serverLabel(c), isOnline(c) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+  item.id = `server:${c.id}`;
+  const parts = [c.saved?.name ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateLabel(c.state)];
+  if (c.insecure.length > 0 && isOnline(c)) parts.push(vscode.l10n.t('insecure'));
+  item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
+  item.iconPath = stateIcon(c);
+  item.tooltip = serverTooltip(c);
+  item.contextValue = serverContextValue(c);
+  item.accessibilityInformation = { label: `${serverLabel(c)}, ${item.description}` };
+  return item;
+}
+
+export function kernelItem(c: ServerConnection, k: KernelModel): vscode.TreeItem {
+  const item = new vscode.TreeItem(k.name, vscode.TreeItemCollapsibleState.None);
+  item.id = `kernel:${c.id}:${k.id}`;
+  const parts = [k.execution_state, relativeTime(k.last_activity)];
+  if (k.connections !== undefined) parts.push(vscode.l10n.t('{0} connection(s)', k.connections));
+  item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
+  item.iconPath = new vscode.ThemeIcon(k.execution_state === 'busy' ? 'loading~spin' : 'symbol-event');
+  item.tooltip = kernelTooltip(k, c.sessions);
+  item.contextValue = 'kernel';
+  return item;
+}
+
+export function sessionItem(c: ServerConnection, s: SessionModel): vscode.TreeItem {
+  const path = sessionPath(s);
+  const item = new vscode.TreeItem(path, vscode.TreeItemCollapsibleState.None);
+  item.id = `session:${c.id}:${s.id}`;
+  item.description = s.kernel ? `${s.kernel.name} · ${s.kernel.id.slice(0, 8)}` : vscode.l10n.t('no kernel');
+  item.iconPath = new vscode.ThemeIcon(s.type === 'console' ? 'terminal' : 'notebook');
+  item.tooltip = s.kernel ? vscode.l10n.t('{0}: kernel {1} ({2})', path, s.kernel.name, s.kernel.id) : path;
+  item.contextValue = 'session';
+  return item;
+}
+
+export function emptyItem(c: ServerConnection): vscode.TreeItem {
+  const item = new vscode.TreeItem('', vscode.TreeItemCollapsibleState.None);
+  item.id = `empty:${c.id}`;
+  item.description = vscode.l10n.t('No kernels running');
+  item.contextValue = 'empty';
+  return item;
+}
