@@ -61,9 +61,8 @@ function findingLines(f: Finding): string[] {
     '',
     `**${vscode.l10n.t('Fix')}**`,
     '',
-    `- notebook 6.x: ${inline(f.fixFor.notebook)}`,
-    `- jupyter\\_server 1.x/2.x: ${inline(f.fixFor.jupyterServer)}`,
-    `- JupyterHub: ${inline(f.fixFor.jupyterHub)}`,
+    // One line per server family, fenced: the settings are copied from here as they are.
+    ...fenced(f.fix),
     '',
   ];
 }
