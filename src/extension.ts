@@ -11,6 +11,8 @@ import { DiscoveryService } from './vscode/discovery/discoveryService';
 import { createChannelLogger } from './vscode/platform/logChannel';
 import { MementoStateStore } from './vscode/platform/mementoState';
 import { SecretStorageAdapter } from './vscode/platform/secretStorage';
+import { SecurityNotifier } from './vscode/security/securityNotifier';
+import { SecurityState } from './vscode/security/securityState';
 import { ConnectionStatusBar } from './vscode/statusBar/statusBar';
 import { KernelPoller } from './vscode/tree/kernelPoller';
 import { ServerTreeView } from './vscode/tree/serverTree';
@@ -32,13 +34,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   registryForDeactivate = registry;
   registry.init();
 
-  const tree = push(new ServerTreeView(registry));
+  const discovery = push(new DiscoveryService(registry, log));
+  const security = push(new SecurityState(registry, () => discovery.dirs, log));
+  const tree = push(new ServerTreeView(registry, security));
   const statusBar = push(new ConnectionStatusBar(registry));
+  push(security.onDidChange(() => statusBar.update()));
+  push(new SecurityNotifier(security, registry, context.globalState));
   const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs));
   const autoConnect = push(new AutoConnect(registry, context.globalState, log, settings));
-  const discovery = push(new DiscoveryService(registry, log));
   const reports = push(new ReportDocuments());
-  for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log })) push(d);
+  for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
   const hasServers = (): Thenable<unknown> => vscode.commands.executeCommand('setContext', 'secureJupyter.hasServers', registry.list().length > 0);
   push(registry.onDidChange(() => void hasServers()));
@@ -64,6 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     secrets,
     globalState: context.globalState,
     discovery,
+    security,
     tree: { getChildren: (n) => tree.getChildren(n), getTreeItem: (n) => tree.getTreeItem(n), settled: () => tree.scheduleRefresh() },
     statusBar: {
       item: statusBar.item,

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { ServerRegistry } from '../core/registry/registry';
 import type { SecretStore } from '../core/secrets/secretStore';
 import type { DiscoveryService } from './discovery/discoveryService';
+import type { SecurityState } from './security/securityState';
 import type { ConnectionSummary } from './statusBar/summary';
 import type { TreeNode } from './tree/nodes';
 
@@ -15,6 +16,8 @@ export interface TestApi {
   /** The extension's globalState, to check that it holds nothing secret. */
   readonly globalState: vscode.Memento;
   readonly discovery: DiscoveryService;
+  /** The security audit's per-server results. */
+  readonly security: SecurityState;
   readonly tree: {
     getChildren(node?: TreeNode): TreeNode[];
     getTreeItem(node: TreeNode): vscode.TreeItem;

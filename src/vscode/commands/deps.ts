@@ -4,6 +4,7 @@ import type { Logger } from '../../core/util/log';
 import type { AutoConnect } from '../discovery/autoConnect';
 import type { DiscoveryService } from '../discovery/discoveryService';
 import type { KernelPoller } from '../tree/kernelPoller';
+import type { SecurityState } from '../security/securityState';
 import type { ServerTreeView } from '../tree/serverTree';
 import type { ReportDocuments } from './reportDocuments';
 
@@ -17,4 +18,5 @@ export interface CommandDeps {
   readonly output: vscode.LogOutputChannel;
   readonly reports: ReportDocuments;
   readonly log: Logger;
+  readonly security: SecurityState;
 }

@@ -11,6 +11,8 @@ export const COMMANDS = {
   testConnection: 'secureJupyter.testConnection',
   showLog: 'secureJupyter.showLog',
   showConnections: 'secureJupyter.showConnections',
+  showSecurityReport: 'secureJupyter.showSecurityReport',
+  runSecurityAudit: 'secureJupyter.runSecurityAudit',
 } as const;
 
 export const VIEW_ID = 'secureJupyter.servers';

@@ -5,6 +5,7 @@ import type { CommandDeps } from './deps';
 import { COMMANDS, VIEW_ID } from './ids';
 import { connect, copyServerUrl, disconnect, forgetCredentials, removeServer, signOut } from './serverActions';
 import { testConnection } from './testConnection';
+import { runSecurityAudit, showSecurityReport } from '../security/securityCommands';
 
 /** Registers every command of package.json; the returned disposables go into context.subscriptions. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -12,6 +13,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
       await deps.discovery.rescan();
       await deps.poller.refreshAll();
+      // Audits run in the background; the Security rows show their progress.
+      for (const c of deps.registry.list()) if (c.state.kind === 'connected') void deps.security.audit(c);
       await deps.tree.scheduleRefresh();
     });
   };
@@ -27,6 +30,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.testConnection]: (arg) => testConnection(deps, arg),
     [COMMANDS.showLog]: () => deps.output.show(),
     [COMMANDS.showConnections]: () => showConnections(deps),
+    [COMMANDS.showSecurityReport]: (arg) => showSecurityReport(deps, arg),
+    [COMMANDS.runSecurityAudit]: (arg) => runSecurityAudit(deps, arg),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

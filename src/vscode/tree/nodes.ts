@@ -1,5 +1,7 @@
 import type { KernelModel, SessionModel } from '../../core/api';
+import type { Finding } from '../../core/audit/findings';
 import type { ServerConnection } from '../../core/registry/connection';
+import type { SecurityView } from '../security/securityState';
 
 /** The elements of the server tree. Servers are the registry's own objects, so a row is always current. */
 export type ServerGroup = 'local' | 'remote';
@@ -10,7 +12,10 @@ export type TreeNode =
   | { readonly kind: 'kernel'; readonly server: ServerConnection; readonly kernel: KernelModel }
   | { readonly kind: 'session'; readonly server: ServerConnection; readonly session: SessionModel }
   /** A connected server with nothing running (so an expanded row never looks empty). */
-  | { readonly kind: 'empty'; readonly server: ServerConnection };
+  | { readonly kind: 'empty'; readonly server: ServerConnection }
+  /** The server's security audit (present once audited); children are its active findings. */
+  | { readonly kind: 'security'; readonly server: ServerConnection; readonly view: SecurityView }
+  | { readonly kind: 'finding'; readonly server: ServerConnection; readonly finding: Finding };
 
 export type ServerNode = Extract<TreeNode, { kind: 'server' }>;
 

@@ -5,6 +5,8 @@ import { VIEW_ID } from '../commands/ids';
 import { GROUPS, groupOf, type TreeNode } from './nodes';
 import { isUsable } from '../../core/lifecycle/state';
 import { emptyItem, groupItem, kernelItem, serverItem, sessionItem } from './treeItems';
+import type { SecurityState } from '../security/securityState';
+import { findingItem, securityItem } from '../security/securityItems';
 
 const REFRESH_DEBOUNCE_MS = 100;
 
@@ -21,9 +23,13 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
   private pending: Promise<void> | undefined;
   private resolvePending: (() => void) | undefined;
 
-  constructor(private readonly registry: ServerRegistry) {
+  constructor(
+    private readonly registry: ServerRegistry,
+    private readonly security?: SecurityState,
+  ) {
     this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(this.view, this.changed, registry.onDidChange(() => this.scheduleRefresh()));
+    if (security) this.disposables.push(security.onDidChange(() => void this.scheduleRefresh()));
     this.updateBadge();
   }
 
@@ -64,6 +70,10 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
         return sessionItem(node.server, node.session);
       case 'empty':
         return emptyItem(node.server);
+      case 'security':
+        return securityItem(node.server, node.view);
+      case 'finding':
+        return findingItem(node.server, node.finding);
     }
   }
 
@@ -83,8 +93,12 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
           ...c.kernels.map((kernel): TreeNode => ({ kind: 'kernel', server: c, kernel })),
           ...c.sessions.map((session): TreeNode => ({ kind: 'session', server: c, session })),
         ];
-        return children.length === 0 && isUsable(c.state) && c.kernelsListedAt !== undefined ? [{ kind: 'empty', server: c }] : children;
+        const rows: TreeNode[] = children.length === 0 && isUsable(c.state) && c.kernelsListedAt !== undefined ? [{ kind: 'empty', server: c }] : children;
+        const view = this.security?.view(c.id);
+        return view ? [{ kind: 'security', server: c, view }, ...rows] : rows;
       }
+      case 'security':
+        return ((this.security?.view(node.server.id) ?? node.view).report?.findings ?? []).map((finding): TreeNode => ({ kind: 'finding', server: node.server, finding }));
       default:
         return [];
     }

@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import type { AuditReport } from '../../core/audit/audit';
+import { AuditService, runtimeDirsFor, type AuditEntry } from '../../core/audit/auditService';
+import { countBySeverity, type Severity } from '../../core/audit/findings';
+import { applySilencing } from '../../core/audit/silencing';
+import type { ServerConnection } from '../../core/registry/connection';
+import type { ServerRegistry } from '../../core/registry/registry';
+import type { Disposable } from '../../core/util/disposable';
+import type { Logger } from '../../core/util/log';
+import { onDidChangeSecuritySettings, readSecuritySettings, silencedForServer, type SecuritySettings } from './securitySettings';
+
+/** One server's audit as the UI shows it: the last report with the user's silencing applied. */
+export interface SecurityView {
+  readonly serverId: string;
+  readonly status: AuditEntry['status'];
+  /** Active findings only; `report.server.silenced` lists the silenced ids that fired. */
+  readonly report: AuditReport | undefined;
+  readonly error: string | undefined;
+  readonly finishedAt: number | undefined;
+  readonly counts: Record<Severity, number>;
+}
+
+/**
+ * The security audit in the extension: audits each server when it connects (setting `auditOnConnect`) and on
+ * request, applies the silencing setting, and marks a server with an error-level finding insecure — the
+ * connection's `insecure` reasons drive the tree's state icon and the status bar, as for any other reason.
+ */
+export class SecurityState implements Disposable {
+  readonly service: AuditService;
+  private settings: SecuritySettings = readSecuritySettings();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with the server id whose view changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: Disposable[] = [];
+  /** Servers audited since they last connected (cleared when a server goes offline). */
+  private readonly auditedThisConnection = new Set<string>();
+  /** The insecure reason this class put on each connection (to replace it). */
+  private readonly reasons = new Map<string, string>();
+
+  constructor(
+    private readonly registry: ServerRegistry,
+    runtimeDirs: () => readonly string[],
+    private readonly log: Logger,
+  ) {
+    this.service = new AuditService({
+      log,
+      policy: () => this.settings.policy,
+      runtimeDirs: (server) => runtimeDirsFor(server, runtimeDirs()),
+    });
+    this.subscriptions.push(
+      this.service,
+      this.changed,
+      this.service.onDidChange((id) => this.afterChange(id)),
+      registry.onDidChange(() => this.onRegistryChange()),
+      onDidChangeSecuritySettings((next) => this.applySettings(next)),
+    );
+    this.onRegistryChange();
+  }
+
+  get auditOnConnect(): boolean {
+    return this.settings.auditOnConnect;
+  }
+
+  view(serverId: string): SecurityView | undefined {
+    const entry = this.service.get(serverId);
+    if (!entry) return undefined;
+    const silenced = silencedForServer(this.settings, serverId).ids;
+    const report = entry.report ? applySilencing(entry.report, silenced) : undefined;
+    return {
+      serverId,
+      status: entry.status,
+      report,
+      error: entry.error,
+      finishedAt: entry.finishedAt,
+      counts: countBySeverity(report?.findings ?? []),
+    };
+  }
+
+  /** Audits now (joining a run in progress); resolves with the view. */
+  async audit(server: ServerConnection, signal?: AbortSignal): Promise<SecurityView | undefined> {
+    this.auditedThisConnection.add(server.id);
+    await this.service.run(server, signal);
+    return this.view(server.id);
+  }
+
+  private onRegistryChange(): void {
+    const live = new Set<string>();
+    for (const c of this.registry.list()) {
+      live.add(c.id);
+      const kind = c.state.kind;
+      if (kind === 'connecting' || kind === 'disconnected' || kind === 'unreachable') this.auditedThisConnection.delete(c.id);
+      else if (kind === 'connected' && this.settings.auditOnConnect && !this.auditedThisConnection.has(c.id)) {
+        void this.audit(c);
+      }
+      this.syncInsecure(c);
+    }
+    for (const id of new Set([...this.service.ids(), ...this.reasons.keys(), ...this.auditedThisConnection])) {
+      if (live.has(id)) continue;
+      this.reasons.delete(id);
+      this.auditedThisConnection.delete(id);
+      this.service.forget(id);
+    }
+  }
+
+  private applySettings(next: SecuritySettings): void {
+    const lifetimeChanged = next.policy.maxCookieLifetimeHours !== this.settings.policy.maxCookieLifetimeHours;
+    this.settings = next;
+    for (const c of this.registry.list()) {
+      if (!this.service.get(c.id)) continue;
+      // The cookie lifetime is judged by the audit itself; silencing only changes the view.
+      if (lifetimeChanged && c.state.kind === 'connected') void this.audit(c);
+      else this.afterChange(c.id);
+    }
+  }
+
+  private afterChange(serverId: string): void {
+    const c = this.registry.get(serverId);
+    if (c) this.syncInsecure(c);
+    this.changed.fire(serverId);
+  }
+
+  /** Puts (or replaces, or removes) the audit's reason among the connection's insecure reasons. */
+  private syncInsecure(c: ServerConnection): void {
+    const errors = this.view(c.id)?.report?.findings.filter((f) => f.severity === 'error') ?? [];
+    const reason = errors.length > 0
+      ? vscode.l10n.t('security audit: {0} error-level finding(s) ({1})', errors.length, errors.map((f) => f.id).join(', '))
+      : undefined;
+    const old = this.reasons.get(c.id);
+    const rest = c.insecure.filter((r) => r !== old);
+    const next = reason ? [...rest, reason] : rest;
+    if (next.length !== c.insecure.length || next.some((r, i) => r !== c.insecure[i])) c.insecure = next;
+    if (reason) this.reasons.set(c.id, reason);
+    else this.reasons.delete(c.id);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0).reverse()) s.dispose();
+    this.log.debug('security audit state disposed');
+  }
+}
