@@ -267,3 +267,110 @@ describe('session/cookieJar: the injected clock', () => {
     assert.equal(jar.size, 0, 'the expired cookie was removed from the jar');
   });
 });
+
+describe('session/cookieJar: memoised lookups stay exact', () => {
+  afterEach(() => clearRegisteredSecrets());
+  const BASE = 'http://127.0.0.1:1/';
+  const at = (iso: string): Date => new Date(iso);
+
+  it('a cookie stored after a lookup is sent by the next one (same URL, with and without a query)', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(BASE, [XSRF]);
+    assert.equal(jar.cookieHeader(`${BASE}api/status`), `_xsrf=${XSRF_VALUE}`);
+    assert.equal(jar.loginCookie(`${BASE}api/status?x=1`), undefined);
+    jar.setFromResponse(BASE, ['username-127-0-0-1-1="2|1:0|10:1|new"; HttpOnly; Path=/']);
+    assert.match(jar.cookieHeader(`${BASE}api/status`), /username-127-0-0-1-1="2\|1:0\|10:1\|new"/);
+    assert.equal(jar.loginCookie(`${BASE}api/status?x=1`)?.value, '"2|1:0|10:1|new"');
+    jar.setFromResponse(BASE, ['_xsrf=replaced-xsrf-value; Path=/']);
+    assert.equal(jar.xsrfToken(new URL(`${BASE}api/status`)), 'replaced-xsrf-value');
+  });
+
+  it('a lookup lapses at the earliest expiry among its cookies, by the injected clock', () => {
+    let now = at('2001-01-01T00:00:00Z');
+    const jar = new ServerCookieJar(undefined, () => now);
+    jar.setFromResponse(BASE, [
+      'username-127-0-0-1-1="2|1:0|10:1|x"; expires=Mon, 01 Jan 2001 01:00:00 GMT; Path=/',
+      '_xsrf=long-lived-xsrf; expires=Tue, 02 Jan 2001 00:00:00 GMT; Path=/',
+    ]);
+    const url = `${BASE}api/kernels`;
+    assert.ok(jar.loginCookie(url));
+    assert.equal(jar.loginExpiry(url)?.toISOString(), '2001-01-01T01:00:00.000Z');
+    now = at('2001-01-01T00:59:59.999Z');
+    assert.match(jar.cookieHeader(url), /username-/, 'still valid a millisecond before');
+    now = at('2001-01-01T01:00:00Z');
+    assert.equal(jar.loginCookie(url), undefined, 'gone at its expiry, although nothing else changed');
+    assert.equal(jar.cookieHeader(url), '_xsrf=long-lived-xsrf');
+    assert.equal(jar.xsrfToken(url), 'long-lived-xsrf');
+    assert.equal(jar.size, 1);
+    now = at('2001-01-02T00:00:00Z');
+    assert.equal(jar.xsrfToken(url), undefined);
+    assert.equal(jar.size, 0);
+  });
+
+  it('Max-Age counts from receipt, however often the cookie is read (RFC 6265 5.3)', () => {
+    let now = at('2001-01-01T00:00:00Z');
+    const jar = new ServerCookieJar(undefined, () => now);
+    jar.setFromResponse(BASE, ['username-127-0-0-1-1="2|1:0|10:1|x"; Max-Age=60; HttpOnly; Path=/']);
+    for (let s = 0; s < 60; s += 10) {
+      now = new Date(at('2001-01-01T00:00:00Z').getTime() + s * 1000);
+      assert.ok(jar.loginCookie(`${BASE}api/status`), `valid after ${s} s`);
+      assert.equal(jar.loginExpiry(BASE)?.toISOString(), '2001-01-01T00:01:00.000Z');
+    }
+    now = at('2001-01-01T00:01:00Z');
+    assert.equal(jar.loginCookie(`${BASE}api/status`), undefined);
+    assert.equal(jar.cookieHeader(BASE), '');
+  });
+
+  it('Max-Age=0 clears like a past Expires', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(BASE, ['username-127-0-0-1-1="2|1:0|10:1|x"; HttpOnly; Path=/']);
+    assert.ok(jar.loginCookie(BASE));
+    const r = jar.setFromResponse(BASE, ['username-127-0-0-1-1=; Max-Age=0; Path=/']);
+    assert.deepEqual(r.clearedLogin, ['username-127-0-0-1-1']);
+    assert.equal(jar.loginCookie(BASE), undefined);
+    assert.equal(jar.cookieHeader(BASE), '');
+  });
+
+  it('clear, clearLogin, setClientCookie, replaceWith and serialize are seen by the next lookup', () => {
+    let now = at('2001-01-01T00:00:00Z');
+    const jar = new ServerCookieJar(undefined, () => now);
+    const url = `${BASE}api/status`;
+    jar.setFromResponse(BASE, ['username-127-0-0-1-1="2|1:0|10:1|x"; HttpOnly; Path=/', '_xsrf=one; Path=/']);
+    assert.ok(jar.loginCookie(url));
+    jar.clearLogin();
+    assert.equal(jar.loginCookie(url), undefined);
+    assert.equal(jar.cookieHeader(url), '_xsrf=one');
+    jar.setClientCookie(BASE, '_xsrf', 'client-made-two', '/');
+    assert.equal(jar.xsrfToken(url), 'client-made-two');
+    const saved = jar.serialize();
+    jar.clear();
+    assert.equal(jar.cookieHeader(url), '');
+    assert.equal(jar.xsrfToken(url), undefined);
+    jar.replaceWith(saved);
+    assert.equal(jar.xsrfToken(url), 'client-made-two');
+
+    jar.setFromResponse(BASE, ['short=lived; expires=Mon, 01 Jan 2001 00:00:10 GMT; Path=/']);
+    assert.equal(jar.cookieHeader(url), '_xsrf=client-made-two; short=lived');
+    now = at('2001-01-01T00:00:30Z');
+    jar.serialize(); // drops the expired cookie
+    assert.equal(jar.cookieHeader(url), '_xsrf=client-made-two');
+  });
+
+  it('what cookiesFor returns is the caller’s own: changing it does not change the next lookup', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(BASE, [XSRF, LOGIN.replace('username-127-0-0-1-18811', 'username-127-0-0-1-1')]);
+    const list = jar.cookiesFor(BASE);
+    list.length = 0;
+    assert.equal(jar.cookiesFor(BASE).length, 2);
+  });
+
+  it('lookups for many distinct paths stay correct past the memo bound', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(`${BASE}files/`, ['scoped=only-under-files; Path=/files/']);
+    jar.setFromResponse(BASE, [XSRF]);
+    for (let i = 0; i < 200; i++) {
+      assert.equal(jar.cookieHeader(`${BASE}files/f${i}.txt`), `scoped=only-under-files; _xsrf=${XSRF_VALUE}`);
+      assert.equal(jar.cookieHeader(`${BASE}api/contents/f${i}.txt`), `_xsrf=${XSRF_VALUE}`);
+    }
+  });
+});

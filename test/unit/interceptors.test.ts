@@ -145,6 +145,13 @@ describe('transport interceptors (JupyterClient against hand-made fake servers)'
         },
       );
     }
+    // The right origin with a path that resolves elsewhere (a protocol-relative `//host`, or `/\\host`).
+    const otherHost = other.url.replace(/^http:\/\//, '').replace(/\/$/, '');
+    for (const path of [`//${otherHost}/api/status`, `/\\${otherHost}/api/status`]) {
+      await assert.rejects(c.dispatcher.request({ origin: fake.url.replace(/\/$/, ''), path, method: 'GET' }), (err: unknown) =>
+        isJupyterError(err, 'CrossOriginBlocked'),
+      );
+    }
     assert.deepEqual(otherSeen, [], 'nothing reached the other server');
     assert.deepEqual(seen, [], 'nothing went to the server under another name either');
   });

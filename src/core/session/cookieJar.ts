@@ -1,6 +1,7 @@
-import { Cookie, CookieJar } from 'tough-cookie';
+import { Cookie, CookieJar, pathMatch } from 'tough-cookie';
 import { InvalidInputError } from '../util/errors';
 import { redact, registerSecret } from '../util/redact';
+import { expiryMs, lookupKey, remember, MAX_DATE_MS, type HostCookies, type Lookup } from './cookieLookup';
 
 export const XSRF_COOKIE = '_xsrf';
 
@@ -32,6 +33,14 @@ export interface SetCookieResult {
  */
 export class ServerCookieJar {
   private jar: CookieJar;
+  /**
+   * What applies to a request URL, memoised per (scheme, host, path): every request asks several times (session
+   * preparation, the XSRF and cookie interceptors) and a tough-cookie lookup walks the whole jar. A new path is
+   * answered from the memoised cookies of its scheme and host, filtered by tough-cookie's `pathMatch`. Any change
+   * to the jar empties both; an entry lapses at the earliest expiry among the host's cookies.
+   */
+  private readonly lookups = new Map<string, Lookup>();
+  private readonly hosts = new Map<string, HostCookies>();
 
   constructor(
     jar?: CookieJar,
@@ -58,6 +67,7 @@ export class ServerCookieJar {
   replaceWith(serialized: string): void {
     const next = ServerCookieJar.deserialize(serialized, this.now);
     this.jar = next.jar;
+    this.changed();
   }
 
   /** The jar as JSON, expired cookies left out. */
@@ -85,8 +95,15 @@ export class ServerCookieJar {
         clearing &&
         parsed.key !== XSRF_COOKIE &&
         (isLoginCookie(parsed) || this.cookiesFor(url).some((c) => c.key === parsed.key && isLoginCookie(c)));
+      // RFC 6265 5.3 step 3: Max-Age sets an absolute expiry-time at receipt. tough-cookie keeps Max-Age relative to
+      // lastAccessed, which every read moves on (a cookie in use would never expire), so store it as an Expires.
+      if (parsed.maxAge !== null && expiry !== undefined && expiry !== Infinity) {
+        parsed.expires = new Date(Math.min(Math.max(expiry, 0), MAX_DATE_MS));
+        parsed.maxAge = null;
+      }
       try {
         const stored = this.jar.setCookieSync(parsed, url, { now, ignoreError: false });
+        this.changed();
         if (stored) result.stored.push(stored);
       } catch (err) {
         result.rejected.push({ line: redactCookieLine(line), reason: err instanceof Error ? err.message : String(err) });
@@ -99,39 +116,33 @@ export class ServerCookieJar {
 
   /** The `Cookie` header value for a request to `url` (empty string when none apply). */
   cookieHeader(url: URL | string): string {
-    return this.cookiesFor(url)
-      .map((c) => c.cookieString())
-      .join('; ');
+    const l = this.lookup(url);
+    l.header ??= l.cookies.map((c) => c.cookieString()).join('; ');
+    return l.header;
   }
 
   /**
    * The cookies that apply to `url`, judged by the injected clock (tough-cookie's own read path always uses the
-   * real one); expired cookies are dropped from the jar as they are found.
+   * real one); expired cookies are dropped from the jar as they are found. A copy: callers may keep or change it.
    */
   cookiesFor(url: URL | string): Cookie[] {
-    const now = this.now().getTime();
-    const out: Cookie[] = [];
-    for (const c of this.jar.getCookiesSync(url, { http: true, expire: false })) {
-      if (isExpired(c, now)) this.remove(c);
-      else out.push(c);
-    }
-    return out;
+    return [...this.lookup(url).cookies];
   }
 
   /** The `_xsrf` value that applies to `url`, for the `X-XSRFToken` header. */
   xsrfToken(url: URL | string): string | undefined {
-    return this.cookiesFor(url).find((c) => c.key === XSRF_COOKIE)?.value;
+    return this.lookup(url).xsrf;
   }
 
   /** The login cookie that applies to `url`, if any and not expired. */
   loginCookie(url: URL | string): Cookie | undefined {
-    return this.cookiesFor(url).find(isLoginCookie);
+    return this.lookup(url).login;
   }
 
   /** When the login cookie for `url` expires by its own Expires/Max-Age (undefined: session cookie or none). */
   loginExpiry(url: URL | string): Date | undefined {
     const c = this.loginCookie(url);
-    const t = c?.expiryTime(this.now());
+    const t = c === undefined ? undefined : expiryMs(c);
     return t === undefined || !Number.isFinite(t) ? undefined : new Date(t);
   }
 
@@ -139,11 +150,13 @@ export class ServerCookieJar {
   setClientCookie(url: URL | string, name: string, value: string, path: string): void {
     registerSecret(value);
     this.jar.setCookieSync(new Cookie({ key: name, value, path }), url, { now: this.now() });
+    this.changed();
   }
 
   /** Drops every cookie: the session is gone, saved credentials are not touched. */
   clear(): void {
     this.jar.removeAllCookiesSync();
+    this.changed();
   }
 
   /** Drops the login cookies only (keeps `_xsrf`). */
@@ -154,6 +167,55 @@ export class ServerCookieJar {
   private remove(c: Cookie): void {
     // MemoryCookieStore is synchronous: the callback runs before removeCookie returns.
     if (c.domain && c.path) this.jar.store.removeCookie(c.domain, c.path, c.key, () => undefined);
+    this.changed();
+  }
+
+  /** Every change to the jar goes through here: memoised lookups are void. */
+  private changed(): void {
+    this.lookups.clear();
+    this.hosts.clear();
+  }
+
+  private lookup(url: URL | string): Lookup {
+    const key = lookupKey(url);
+    const now = this.now().getTime();
+    const hit = this.lookups.get(key);
+    if (hit !== undefined && now < hit.validUntil) return hit;
+    const u = typeof url === 'string' ? new URL(url) : url;
+    const host = this.hostCookies(u, now);
+    const path = u.pathname || '/';
+    // The same order as tough-cookie's own lookup for the path: its store's order, filtered.
+    const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, c.path));
+    const entry: Lookup = {
+      cookies,
+      validUntil: host.validUntil,
+      xsrf: cookies.find((c) => c.key === XSRF_COOKIE)?.value,
+      login: cookies.find(isLoginCookie),
+      header: undefined,
+    };
+    remember(this.lookups, key, entry);
+    return entry;
+  }
+
+  /** Every unexpired cookie for the URL's scheme and host, any path; expired ones are dropped from the jar. */
+  private hostCookies(u: URL, now: number): HostCookies {
+    const key = `${u.protocol}//${u.host}`;
+    const hit = this.hosts.get(key);
+    if (hit !== undefined && now < hit.validUntil) return hit;
+    const cookies: Cookie[] = [];
+    let validUntil = Infinity;
+    for (const c of this.jar.getCookiesSync(u, { http: true, expire: false, allPaths: true })) {
+      const t = expiryMs(c);
+      if (t !== undefined && t <= now) {
+        this.remove(c);
+        continue;
+      }
+      cookies.push(c);
+      if (t !== undefined && t < validUntil) validUntil = t;
+    }
+    const entry: HostCookies = { cookies, validUntil };
+    remember(this.hosts, key, entry);
+    return entry;
   }
 
   all(): Cookie[] {
@@ -167,7 +229,7 @@ export class ServerCookieJar {
 }
 
 function isExpired(c: Cookie, nowMs: number): boolean {
-  const t = c.expiryTime();
+  const t = expiryMs(c);
   return t !== undefined && Number.isFinite(t) && t <= nowMs;
 }
 

@@ -17,8 +17,28 @@ type DispatchOptions = Dispatcher.DispatchOptions;
 type DispatchHandler = Dispatcher.DispatchHandler;
 type DispatchController = Dispatcher.DispatchController;
 
+function originOf(opts: DispatchOptions): string | undefined {
+  const o = opts.origin;
+  return o === undefined || o === null ? undefined : typeof o === 'string' ? o : o.origin;
+}
+
 function requestUrl(opts: DispatchOptions): URL {
-  return new URL(opts.path, typeof opts.origin === 'string' ? opts.origin : opts.origin?.toString());
+  return new URL(opts.path, originOf(opts));
+}
+
+/**
+ * The request's absolute URL as a string, without parsing (once per request, for the cookie jar, whose lookups
+ * are memoised by it); anything unusual is resolved as a URL.
+ */
+function requestHref(opts: DispatchOptions): string {
+  const origin = originOf(opts);
+  if (origin === undefined || origin.endsWith('/') || !isPlainPath(opts.path)) return requestUrl(opts).href;
+  return origin + opts.path;
+}
+
+/** A path that cannot change the origin it is resolved against (no `//host`, no `/\host`, no scheme). */
+function isPlainPath(path: string): boolean {
+  return path.charCodeAt(0) === 0x2f && path.charCodeAt(1) !== 0x2f && path.charCodeAt(1) !== 0x5c;
 }
 
 /** Passes everything to the inner handler; subclasses override what they watch. */
@@ -52,7 +72,8 @@ export function originGuard(endpoint: ServerEndpoint) {
   const allowed = endpoint.baseUrl.origin;
   return (dispatch: Dispatch): Dispatch =>
     (opts, handler) => {
-      const origin = requestUrl(opts).origin;
+      // Fast path: the origin as given and a plain path; anything else is resolved as a browser would.
+      const origin = originOf(opts) === allowed && isPlainPath(opts.path) ? allowed : requestUrl(opts).origin;
       if (origin !== allowed) {
         throw new CrossOriginBlockedError(`Refused to send a request for ${endpoint.id} to another origin (${origin}).`, {
           serverUrl: endpoint.id,
@@ -78,7 +99,7 @@ export function authInterceptor(session: JupyterSession) {
 class SetCookieCapture extends ForwardingHandler {
   constructor(
     inner: DispatchHandler,
-    private readonly url: URL,
+    private readonly url: string,
     private readonly session: JupyterSession,
   ) {
     super(inner);
@@ -101,7 +122,7 @@ class SetCookieCapture extends ForwardingHandler {
 export function cookieInterceptor(session: JupyterSession) {
   return (dispatch: Dispatch): Dispatch =>
     (opts, handler) => {
-      const url = requestUrl(opts);
+      const url = requestHref(opts);
       const fromJar = session.jar.cookieHeader(url);
       let next = opts;
       if (fromJar) {
@@ -118,7 +139,7 @@ export function cookieInterceptor(session: JupyterSession) {
 export function xsrfInterceptor(session: JupyterSession) {
   return (dispatch: Dispatch): Dispatch =>
     (opts, handler) => {
-      const token = session.jar.xsrfToken(requestUrl(opts));
+      const token = session.jar.xsrfToken(requestHref(opts));
       if (token === undefined) return dispatch(opts, handler);
       const headers = normaliseRequestHeaders(opts.headers);
       if (headers['x-xsrftoken'] === undefined) headers['x-xsrftoken'] = token;

@@ -1,0 +1,47 @@
+import type { Cookie } from 'tough-cookie';
+
+/** The memo behind ServerCookieJar's lookups, and how it reads a cookie's expiry. */
+
+export interface HostCookies {
+  readonly cookies: readonly Cookie[];
+  /** The earliest expiry (ms) among `cookies`: stale from then on. */
+  readonly validUntil: number;
+}
+
+export interface Lookup {
+  readonly cookies: readonly Cookie[];
+  /** The earliest expiry (ms) among the host's cookies: the entry is stale from then on. */
+  readonly validUntil: number;
+  readonly xsrf: string | undefined;
+  readonly login: Cookie | undefined;
+  header: string | undefined;
+}
+
+/** The largest time a Date holds. */
+export const MAX_DATE_MS = 8.64e15;
+
+/** Request paths vary (kernel ids, file names); the memo is bounded, oldest out first. */
+const MAX_LOOKUPS = 64;
+
+export function remember<T>(memo: Map<string, T>, key: string, value: T): void {
+  if (memo.size >= MAX_LOOKUPS) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+}
+
+/** What a cookie lookup depends on: scheme, host and port, path (not the query or the fragment). */
+export function lookupKey(url: URL | string): string {
+  if (typeof url !== 'string') return `${url.protocol}//${url.host}${url.pathname}`;
+  const q = url.search(/[?#]/);
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/**
+ * A cookie's expiry in ms (Infinity: session cookie). Not `Cookie.expiryTime()`: tough-cookie 6 compares the Expires
+ * Date to "Infinity" with `==`, formatting it as a string on every call (~1 µs), and measures a Max-Age from the
+ * last access (cookies restored from jars saved before Max-Age was stored as an Expires still take that path).
+ */
+export function expiryMs(c: Cookie): number | undefined {
+  if (c.maxAge !== null && c.maxAge !== undefined) return c.expiryTime();
+  if (c.expires instanceof Date) return c.expires.getTime();
+  return c.expires === 'Infinity' ? Infinity : undefined;
+}
