@@ -10,8 +10,6 @@ import type { SecurityView } from './securityState';
  * evidence and login cookie are redacted; text from the server is escaped or fenced.
  */
 
-const SEVERITY_MARK = { error: '⛔', warning: '⚠️', info: 'ℹ️' } as const;
-
 /** Escapes Markdown in inline text (a server's version string, a path). */
 export function inline(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+!|<>~-]/g, '\\$&').replace(/\r?\n/g, ' ');
@@ -51,7 +49,7 @@ function serverLines(s: AuditServerSummary, maxHours: number): string[] {
 
 function findingLines(f: Finding): string[] {
   return [
-    `### ${SEVERITY_MARK[f.severity]} ${severityLabel(f.severity)}: ${inline(f.title)}`,
+    `### ${severityLabel(f.severity)}: ${inline(f.title)}`,
     '',
     `${vscode.l10n.t('Finding id')}: \`${f.id}\``,
     '',
@@ -77,17 +75,20 @@ export function securityReportMarkdown(view: SecurityView, label: string, at: Da
   const audited = view.finishedAt !== undefined ? new Date(view.finishedAt) : at;
   lines.push(`${vscode.l10n.t('Audited {0}', audited.toLocaleString(vscode.env.language))} · **${countsLabel(view)}**`, '');
   if (view.status === 'failed' && view.error) lines.push(`> ${inline(vscode.l10n.t('The latest audit failed, this is the one before: {0}', view.error))}`, '');
-  lines.push(...serverLines(report.server, report.server.maxCookieHours), '');
+  const s = report.server;
+  lines.push(`${inline(s.url)} · ${s.version ? inline(`Jupyter ${s.version}`) : vscode.l10n.t('unknown version')} · ${inline(s.transport)} · ${inline(s.auth)}`, '');
+  // What to act on first; the probe details follow for whoever checks the findings.
   lines.push(`## ${vscode.l10n.t('Findings')}`, '');
   if (report.findings.length === 0) lines.push(vscode.l10n.t('No issues found.'), '');
   for (const f of report.findings) lines.push(...findingLines(f));
   lines.push(`## ${vscode.l10n.t('Silenced')}`, '');
   lines.push(
-    report.server.silenced.length
-      ? vscode.l10n.t('These findings fired and are silenced by the setting {0}: {1}', '`secureJupyter.security.silencedFindings`', report.server.silenced.map((id) => `\`${id}\``).join(', '))
+    s.silenced.length
+      ? vscode.l10n.t('These findings fired and are silenced by the setting {0}: {1}', '`secureJupyter.security.silencedFindings`', s.silenced.map((id) => `\`${id}\``).join(', '))
       : vscode.l10n.t('Nothing is silenced for this server.'),
     '',
   );
+  lines.push(`## ${vscode.l10n.t('Server and probes')}`, '', ...serverLines(s, s.maxCookieHours), '');
   lines.push('---', '', vscode.l10n.t('The probes are side-effect free: no kernel started, no file written. Evidence is redacted: no token, password or cookie value appears here.'), '');
   return lines.join('\n');
 }

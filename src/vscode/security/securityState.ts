@@ -40,7 +40,7 @@ export class SecurityState implements Disposable {
   constructor(
     private readonly registry: ServerRegistry,
     runtimeDirs: () => readonly string[],
-    private readonly log: Logger,
+    log: Logger,
   ) {
     this.service = new AuditService({
       log,
@@ -135,6 +135,5 @@ export class SecurityState implements Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions.splice(0).reverse()) s.dispose();
-    this.log.debug('security audit state disposed');
   }
 }

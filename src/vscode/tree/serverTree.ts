@@ -95,7 +95,8 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
         ];
         const rows: TreeNode[] = children.length === 0 && isUsable(c.state) && c.kernelsListedAt !== undefined ? [{ kind: 'empty', server: c }] : children;
         const view = this.security?.view(c.id);
-        return view ? [{ kind: 'security', server: c, view }, ...rows] : rows;
+        // Last: the rows of running kernels keep their places when an audit finishes.
+        return view ? [...rows, { kind: 'security', server: c, view }] : rows;
       }
       case 'security':
         return ((this.security?.view(node.server.id) ?? node.view).report?.findings ?? []).map((finding): TreeNode => ({ kind: 'finding', server: node.server, finding }));

@@ -21,6 +21,7 @@ import {
   screenshotPath,
   typeInQuickInput,
   waitForQuickInputText,
+  waitForWebviewText,
 } from './uiSupport';
 
 const version = process.env['SJC_VSCODE_VERSION'] ?? 'oldest';
@@ -93,12 +94,14 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
   it('shows the server, its kernel and its notebook session in the Jupyter Servers view', async () => {
     await openViewContainer(page(), 'Jupyter Servers');
     await widenSideBar(560);
-    const rows = await waitForRows(4);
-    assert.deepEqual(rows.map((r) => r.level), [1, 2, 3, 3]);
+    // The Security row comes once the audit on connect finished (after the kernel and session rows).
+    const rows = await waitForRows(5, (all) => all.some((r) => r.label === 'Security'));
+    assert.deepEqual(rows.map((r) => r.level), [1, 2, 3, 3, 3]);
     assert.equal(rows[0]?.label, 'Local');
     assert.match(rows[1]?.text ?? '', new RegExp(`127\\.0\\.0\\.1:${local.port}.*Jupyter Server 1\\.23\\.3 · token · Connected`));
     assert.match(rows[2]?.text ?? '', /python3.*(idle|starting|busy)/);
     assert.match(rows[3]?.text ?? '', /analysis\.ipynb.*python3/);
+    assert.match(rows[4]?.text ?? '', /^Security.*\d warning\(s\)/);
     await page().mouse.move(900, 500);
     await rows[1]!.locator.hover();
     await page().locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Root dir' }).first().waitFor({ state: 'visible', timeout: 15_000 });
@@ -167,6 +170,42 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     await p.mouse.move(300, 600);
     await sleep(2_000); // the preview renders inside a webview
     await screenshot(p, screenshotPath(version, 'test-connection'));
+  });
+
+  it('shows the audited server\'s Security row with its findings and opens the security report', async () => {
+    const p = page();
+    const port = `:${proxy?.port ?? remote.port}`;
+    if (proxy) {
+      // Credentials over plain http to another host: plain-http-remote, an error, told once with "Show Report".
+      const notes = await readNotifications(p, { waitFor: /security audit of .* found 1 error-level problem/, timeout: 60_000 });
+      assert.ok(notes.some((n) => n.message.includes('plain-http-remote') && n.actions.includes('Show Report')), JSON.stringify(notes));
+    }
+    await runCommand(p, 'View: Close All Editors').catch(() => undefined);
+    await openViewContainer(p, 'Jupyter Servers');
+    // The remote server's rows come last: its Security row is the last one at level 3.
+    let rows = await waitForRows(7, (all) => all.filter((r) => r.label === 'Security').length >= 2);
+    const security = rows.filter((r) => r.level === 3 && r.label === 'Security').at(-1);
+    assert.ok(security, JSON.stringify(rows.map((r) => r.text)));
+    assert.match(security.text, proxy ? /1 error\(s\)/ : /warning/);
+    if (!security.expanded) await security.locator.click();
+    rows = await waitForRows(8, (all) => all.some((r) => r.level === 4));
+    const findings = rows.filter((r) => r.level === 4);
+    assert.ok(findings.some((r) => r.text.includes('login-cookie-long-lived')), JSON.stringify(findings.map((r) => r.text)));
+    const shown = (proxy ? findings.find((r) => r.text.includes('plain-http-remote')) : findings[0]) ?? findings[0]!;
+    await p.mouse.move(900, 500);
+    await shown.locator.hover();
+    await p.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Evidence' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await sleep(300);
+    await screenshot(p, screenshotPath(version, 'security-tree'));
+    await p.mouse.move(900, 500);
+
+    await runCommand(p, 'Jupyter Connections: Show Security Report', { waitForClose: false });
+    await pickQuickItem(p, port);
+    await p.locator('.tabs-container .tab', { hasText: /Preview.*security/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await p.mouse.move(300, 600);
+    await waitForWebviewText(p, proxy ? 'plain-http-remote' : 'login-cookie-long-lived');
+    await sleep(500);
+    await screenshot(p, screenshotPath(version, 'security-report'));
   });
 
   it('keeps the token and password out of every file and out of clear text in the browser storage', async () => {

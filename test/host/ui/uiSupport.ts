@@ -133,3 +133,20 @@ export async function browserStorageDump(page: Page): Promise<string> {
     return parts.join('\n');
   });
 }
+
+/** Waits until a webview (a Markdown preview renders in nested iframes) shows text: screenshots then show content. */
+export async function waitForWebviewText(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      try {
+        if ((await frame.locator('body', { hasText: text }).count()) > 0) return;
+      } catch {
+        // a frame navigating or detached: look again
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no webview showed ${String(text)} within ${timeoutMs} ms`);
+}
