@@ -37,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs));
   const autoConnect = push(new AutoConnect(registry, context.globalState, log, settings));
   const discovery = push(new DiscoveryService(registry, log));
+  push(registry.setRediscover(() => discovery.rediscover()));
   const reports = push(new ReportDocuments());
   for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log })) push(d);
 

@@ -166,6 +166,58 @@ describe('session lifecycle against real servers', () => {
     }
   });
 
+  it('a restarted local server whose new runtime file was not reported yet: the refused token triggers one rescan, every request succeeds; kernel sockets waiting out a retry delay are kicked when the connection is back', async () => {
+    const runtimeDir = mkdtempSync(join(tmpdir(), 'sjc-rt-'));
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'server', runtimeDir, port, token: 'token-before-rescan' });
+    // Retry delays of ten minutes: a kernel socket only reconnects within this test if the connection kicks it.
+    const SLOW = { ...DEFAULT_RETRY_POLICY, minDelayMs: 600_000, maxDelayMs: 600_000, retries: 3, jitter: false };
+    const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: SLOW } });
+    registry.init();
+    // No watcher: discovery only looks when the registry asks (what a missed or late file event looks like).
+    const scanner = new RuntimeScanner();
+    let rescans = 0;
+    registry.setRediscover(async () => {
+      rescans++;
+      registry.setDiscovered(await scanner.scan([runtimeDir], { parseStale: false }));
+    });
+    registry.setDiscovered(await scanner.scan([runtimeDir], { parseStale: false }));
+    // Retry delays use unref'd timers; this test waits on them, so it holds the event loop itself.
+    const hold = setInterval(() => undefined, 1000);
+    try {
+      const c = registry.get(first.url);
+      assert.ok(c);
+      await c.connect();
+      const kernel = await c.use((client) => startKernel(client));
+      const ks = await c.openKernelSession(kernel.id);
+      await ks.kernelInfo();
+      const statuses: string[] = [];
+      ks.onDidChangeStatus((e) => statuses.push(e.status));
+
+      await first.kill();
+      await new Promise<void>((resolve) => {
+        if (ks.status === 'reconnecting') return resolve();
+        const sub = ks.onDidChangeStatus((e) => e.status === 'reconnecting' && (sub.dispose(), resolve()));
+      });
+      const second = await startJupyter({ flavor: 'server', runtimeDir, port, token: 'token-after-rescan' });
+      assert.equal(rescans, 0);
+      // The cookie secret lives in the runtime dir, so the old login cookie would still be accepted: drop it, as a
+      // session that ended while the server was down (the worst case: only the new token signs in).
+      c.client?.session.dropCookies();
+      const replies = await Promise.all(Array.from({ length: 10 }, () => c.use((client) => getStatus(client))));
+      assert.equal(replies.length, 10, 'every request succeeded with the token from the new runtime file');
+      assert.ok(rescans >= 1 && rescans <= 10, `rescans: ${rescans}`);
+      const cred = c.client?.session.credential;
+      assert.equal(cred?.kind === 'token' ? cred.token : '', second.token);
+      await waitForState(c, (k) => k === 'kernel-lost', 'the kicked kernel socket found its kernel gone');
+      assert.equal(ks.status, 'lost');
+      assert.deepEqual(statuses, ['reconnecting', 'lost']);
+    } finally {
+      clearInterval(hold);
+      registry.dispose();
+    }
+  });
+
   it('a remote server restarted with a new token asks once for the new one', async () => {
     const port = await freePort();
     const first = await startJupyter({ flavor: 'notebook', port, token: 'remote-token-1' });
