@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ServerRegistry } from '../core/registry/registry';
+import type { TokenRecovery } from '../core/registry/tokenRecovery';
 import type { SecretStore } from '../core/secrets/secretStore';
 import type { DiscoveryService } from './discovery/discoveryService';
 import type { ConnectionSummary } from './statusBar/summary';
@@ -15,6 +16,8 @@ export interface TestApi {
   /** The extension's globalState, to check that it holds nothing secret. */
   readonly globalState: vscode.Memento;
   readonly discovery: DiscoveryService;
+  /** "The saved token no longer works" prompts; tests stub the prompt with `setPort`. */
+  readonly tokenRecovery: TokenRecovery;
   readonly tree: {
     getChildren(node?: TreeNode): TreeNode[];
     getTreeItem(node: TreeNode): vscode.TreeItem;

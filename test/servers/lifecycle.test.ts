@@ -12,7 +12,8 @@ import type { ConnectionStateKind } from '../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../src/core/registry/connection';
 import { ServerRegistry } from '../../src/core/registry/registry';
 import { MemoryStateStore } from '../../src/core/registry/stateStore';
-import { MemorySecretStore } from '../../src/core/secrets/secretStore';
+import { TokenRecovery, type TokenPromptRequest } from '../../src/core/registry/tokenRecovery';
+import { MemorySecretStore, ServerSecrets } from '../../src/core/secrets/secretStore';
 import { passwordCredential, tokenCredential } from '../../src/core/session/credentials';
 import { Logger, MemorySink } from '../../src/core/util/log';
 import { clientFor, testLogSink } from './helpers';
@@ -238,6 +239,54 @@ describe('session lifecycle against real servers', () => {
       await registry.add({ url: first.url, credential: tokenCredential('remote-token-2') });
       assert.equal(c.state.kind, 'connected');
     } finally {
+      registry.dispose();
+    }
+  });
+
+  it('a remote server restarted with a new token: one prompt (stub port); a wrong entry keeps the saved token and is offered again; the right one is saved and reconnects', async () => {
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'server', port, token: 'prompt-token-1' });
+    const secrets = new MemorySecretStore();
+    const registry = new ServerRegistry({ secrets, state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY } });
+    registry.init();
+    const requests: TokenPromptRequest[] = [];
+    let savedWhenAskedAgain: string | undefined;
+    let c: ServerConnection | undefined;
+    // A stub of the VS Code prompt (hand-made): records what it was asked and answers like a user would.
+    const recovery = new TokenRecovery(
+      registry,
+      {
+        askForNewToken: async (r) => {
+          requests.push(r);
+          if (requests.length === 1) {
+            // While the prompt is open the server is used again and refuses again: the same failure, no new prompt.
+            await assert.rejects(c!.use((client) => getStatus(client)), /rejected the token/);
+            return 'not-the-token';
+          }
+          savedWhenAskedAgain = await new ServerSecrets(secrets, r.serverId).get('token');
+          return 'prompt-token-2';
+        },
+      },
+      new Logger(testLogSink, 'debug'),
+    );
+    try {
+      c = await registry.add({ url: first.url, credential: tokenCredential('prompt-token-1'), name: 'remote box' });
+      await first.kill();
+      await assert.rejects(c.use((client) => getStatus(client)));
+      await startJupyter({ flavor: 'server', port, token: 'prompt-token-2' });
+      await waitForState(c, (k) => k === 'auth-expired', 'the saved token refused after the restart');
+      await waitForState(c, (k) => k === 'connected', 'reconnected with the token entered');
+      assert.equal(requests.length, 2, 'asked, then offered again after the wrong entry');
+      assert.equal(requests[0]?.serverName, 'remote box');
+      assert.match(requests[0]?.reason ?? '', /rejected the token/);
+      assert.equal(requests[0]?.previousAttemptError, undefined);
+      assert.match(requests[1]?.previousAttemptError ?? '', /token/i);
+      assert.equal(savedWhenAskedAgain, 'prompt-token-1', 'the wrong entry did not replace the saved token');
+      assert.equal(await new ServerSecrets(secrets, c.id).get('token'), 'prompt-token-2');
+      assert.equal(recovery.prompts, 2);
+      await c.use((client) => getStatus(client));
+    } finally {
+      recovery.dispose();
       registry.dispose();
     }
   });
