@@ -1,8 +1,10 @@
 // Composition root: builds the core over VS Code's storage and log, then the views and commands on top.
 import * as vscode from 'vscode';
 import { ServerRegistry } from './core/registry/registry';
+import { TokenRecovery } from './core/registry/tokenRecovery';
 import { DisposableStore } from './core/util/disposable';
 import type { TestApi } from './vscode/api';
+import { NewTokenPrompt } from './vscode/commands/newTokenPrompt';
 import { registerCommands } from './vscode/commands/register';
 import { ReportDocuments } from './vscode/commands/reportDocuments';
 import { onDidChangeSettings, readSettings } from './vscode/config';
@@ -42,6 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   push(new SecurityNotifier(security, registry, context.globalState));
   const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs));
   const autoConnect = push(new AutoConnect(registry, context.globalState, log, settings));
+  push(registry.setRediscover(() => discovery.rediscover()));
+  const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());
   for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
@@ -70,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     globalState: context.globalState,
     discovery,
     security,
+    tokenRecovery,
     tree: { getChildren: (n) => tree.getChildren(n), getTreeItem: (n) => tree.getTreeItem(n), settled: () => tree.scheduleRefresh() },
     statusBar: {
       item: statusBar.item,

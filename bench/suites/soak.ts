@@ -9,7 +9,8 @@
  *   `expires_days`: the cookie says 30 days, the server refuses it after 6 s (403 + clearing Set-Cookie). The client
  *   cannot see it coming (no renewal), so every 6 s of use the session really ends and must be re-established.
  * - Restarts: SIGKILL, 1.5 s down, then a new server on the same port and runtime dir with a NEW token, found by the
- *   DiscoveryWatcher from its runtime file (the registry adopts the new token without asking). Each kill is timed
+ *   DiscoveryWatcher from its runtime file (the registry adopts the new token without asking; a token refused before
+ *   the watcher reported the new file triggers a rescan through the registry's rediscover hook). Each kill is timed
  *   1 s before the session's server-side end, so the session has ended when the server comes back: the client must
  *   sign in again, and only the new token (from the new runtime file) works.
  * - Load: 3 REST workers (GET api/status, GET api/kernels, POST+DELETE of a file in the server's root with XSRF), one kernel
@@ -73,6 +74,11 @@ export async function soak(o: SuiteOptions): Promise<SuiteOutput> {
   registry.init();
   const watcher = new DiscoveryWatcher(new RuntimeScanner(), [runtimeDir], { parseStale: false });
   watcher.onDidChange((list) => registry.setDiscovered(list));
+  // As the extension does: a refused token on a discovered server first asks for a fresh look at the runtime dir.
+  registry.setRediscover(async () => {
+    await watcher.rescan();
+    registry.setDiscovered(watcher.servers);
+  });
   const ops: Op[] = [];
   const windows: Window[] = [];
   const expiries: { at: number; loginDone?: number; firstOk?: number }[] = [];

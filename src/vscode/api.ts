@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ServerRegistry } from '../core/registry/registry';
+import type { TokenRecovery } from '../core/registry/tokenRecovery';
 import type { SecretStore } from '../core/secrets/secretStore';
 import type { DiscoveryService } from './discovery/discoveryService';
 import type { SecurityState } from './security/securityState';
@@ -18,6 +19,8 @@ export interface TestApi {
   readonly discovery: DiscoveryService;
   /** The security audit's per-server results. */
   readonly security: SecurityState;
+  /** "The saved token no longer works" prompts; tests stub the prompt with `setPort`. */
+  readonly tokenRecovery: TokenRecovery;
   readonly tree: {
     getChildren(node?: TreeNode): TreeNode[];
     getTreeItem(node: TreeNode): vscode.TreeItem;

@@ -12,7 +12,8 @@ import type { ConnectionStateKind } from '../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../src/core/registry/connection';
 import { ServerRegistry } from '../../src/core/registry/registry';
 import { MemoryStateStore } from '../../src/core/registry/stateStore';
-import { MemorySecretStore } from '../../src/core/secrets/secretStore';
+import { TokenRecovery, type TokenPromptRequest } from '../../src/core/registry/tokenRecovery';
+import { MemorySecretStore, ServerSecrets } from '../../src/core/secrets/secretStore';
 import { passwordCredential, tokenCredential } from '../../src/core/session/credentials';
 import { Logger, MemorySink } from '../../src/core/util/log';
 import { clientFor, testLogSink } from './helpers';
@@ -166,6 +167,58 @@ describe('session lifecycle against real servers', () => {
     }
   });
 
+  it('a restarted local server whose new runtime file was not reported yet: the refused token triggers one rescan, every request succeeds; kernel sockets waiting out a retry delay are kicked when the connection is back', async () => {
+    const runtimeDir = mkdtempSync(join(tmpdir(), 'sjc-rt-'));
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'server', runtimeDir, port, token: 'token-before-rescan' });
+    // Retry delays of ten minutes: a kernel socket only reconnects within this test if the connection kicks it.
+    const SLOW = { ...DEFAULT_RETRY_POLICY, minDelayMs: 600_000, maxDelayMs: 600_000, retries: 3, jitter: false };
+    const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: SLOW } });
+    registry.init();
+    // No watcher: discovery only looks when the registry asks (what a missed or late file event looks like).
+    const scanner = new RuntimeScanner();
+    let rescans = 0;
+    registry.setRediscover(async () => {
+      rescans++;
+      registry.setDiscovered(await scanner.scan([runtimeDir], { parseStale: false }));
+    });
+    registry.setDiscovered(await scanner.scan([runtimeDir], { parseStale: false }));
+    // Retry delays use unref'd timers; this test waits on them, so it holds the event loop itself.
+    const hold = setInterval(() => undefined, 1000);
+    try {
+      const c = registry.get(first.url);
+      assert.ok(c);
+      await c.connect();
+      const kernel = await c.use((client) => startKernel(client));
+      const ks = await c.openKernelSession(kernel.id);
+      await ks.kernelInfo();
+      const statuses: string[] = [];
+      ks.onDidChangeStatus((e) => statuses.push(e.status));
+
+      await first.kill();
+      await new Promise<void>((resolve) => {
+        if (ks.status === 'reconnecting') return resolve();
+        const sub = ks.onDidChangeStatus((e) => e.status === 'reconnecting' && (sub.dispose(), resolve()));
+      });
+      const second = await startJupyter({ flavor: 'server', runtimeDir, port, token: 'token-after-rescan' });
+      assert.equal(rescans, 0);
+      // The cookie secret lives in the runtime dir, so the old login cookie would still be accepted: drop it, as a
+      // session that ended while the server was down (the worst case: only the new token signs in).
+      c.client?.session.dropCookies();
+      const replies = await Promise.all(Array.from({ length: 10 }, () => c.use((client) => getStatus(client))));
+      assert.equal(replies.length, 10, 'every request succeeded with the token from the new runtime file');
+      assert.ok(rescans >= 1 && rescans <= 10, `rescans: ${rescans}`);
+      const cred = c.client?.session.credential;
+      assert.equal(cred?.kind === 'token' ? cred.token : '', second.token);
+      await waitForState(c, (k) => k === 'kernel-lost', 'the kicked kernel socket found its kernel gone');
+      assert.equal(ks.status, 'lost');
+      assert.deepEqual(statuses, ['reconnecting', 'lost']);
+    } finally {
+      clearInterval(hold);
+      registry.dispose();
+    }
+  });
+
   it('a remote server restarted with a new token asks once for the new one', async () => {
     const port = await freePort();
     const first = await startJupyter({ flavor: 'notebook', port, token: 'remote-token-1' });
@@ -186,6 +239,54 @@ describe('session lifecycle against real servers', () => {
       await registry.add({ url: first.url, credential: tokenCredential('remote-token-2') });
       assert.equal(c.state.kind, 'connected');
     } finally {
+      registry.dispose();
+    }
+  });
+
+  it('a remote server restarted with a new token: one prompt (stub port); a wrong entry keeps the saved token and is offered again; the right one is saved and reconnects', async () => {
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'server', port, token: 'prompt-token-1' });
+    const secrets = new MemorySecretStore();
+    const registry = new ServerRegistry({ secrets, state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY } });
+    registry.init();
+    const requests: TokenPromptRequest[] = [];
+    let savedWhenAskedAgain: string | undefined;
+    let c: ServerConnection | undefined;
+    // A stub of the VS Code prompt (hand-made): records what it was asked and answers like a user would.
+    const recovery = new TokenRecovery(
+      registry,
+      {
+        askForNewToken: async (r) => {
+          requests.push(r);
+          if (requests.length === 1) {
+            // While the prompt is open the server is used again and refuses again: the same failure, no new prompt.
+            await assert.rejects(c!.use((client) => getStatus(client)), /rejected the token/);
+            return 'not-the-token';
+          }
+          savedWhenAskedAgain = await new ServerSecrets(secrets, r.serverId).get('token');
+          return 'prompt-token-2';
+        },
+      },
+      new Logger(testLogSink, 'debug'),
+    );
+    try {
+      c = await registry.add({ url: first.url, credential: tokenCredential('prompt-token-1'), name: 'remote box' });
+      await first.kill();
+      await assert.rejects(c.use((client) => getStatus(client)));
+      await startJupyter({ flavor: 'server', port, token: 'prompt-token-2' });
+      await waitForState(c, (k) => k === 'auth-expired', 'the saved token refused after the restart');
+      await waitForState(c, (k) => k === 'connected', 'reconnected with the token entered');
+      assert.equal(requests.length, 2, 'asked, then offered again after the wrong entry');
+      assert.equal(requests[0]?.serverName, 'remote box');
+      assert.match(requests[0]?.reason ?? '', /rejected the token/);
+      assert.equal(requests[0]?.previousAttemptError, undefined);
+      assert.match(requests[1]?.previousAttemptError ?? '', /token/i);
+      assert.equal(savedWhenAskedAgain, 'prompt-token-1', 'the wrong entry did not replace the saved token');
+      assert.equal(await new ServerSecrets(secrets, c.id).get('token'), 'prompt-token-2');
+      assert.equal(recovery.prompts, 2);
+      await c.use((client) => getStatus(client));
+    } finally {
+      recovery.dispose();
       registry.dispose();
     }
   });

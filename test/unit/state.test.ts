@@ -60,6 +60,14 @@ describe('lifecycle/state: transitions', () => {
     assert.equal(run([{ type: 'reauth-failed', error: err, needsUser: false }], base).kind, 'disconnected');
   });
 
+  it('a fresh credential after auth-expired (new runtime file, a token the user entered) signs in again silently', () => {
+    const expired = run([{ type: 'connect' }, { type: 'failed', error: { code: 'InvalidToken', message: 'x' }, retryable: false, needsUser: true }]);
+    const again = run([{ type: 'reauth-start' }], expired);
+    assert.equal(again.kind, 're-authenticating');
+    assert.equal(again.error, undefined, 'the old error is not shown while signing in again');
+    assert.equal(run([{ type: 'reauth-ok' }], again).kind, 'connected');
+  });
+
   it('network loss from connected is unreachable; kernels lost accumulate and recover', () => {
     const connected = run([{ type: 'connect' }, { type: 'connected' }]);
     assert.equal(transition(connected, { type: 'network-lost', error: err }, 9).kind, 'unreachable');

@@ -58,6 +58,8 @@ export class KernelSession implements Disposable {
   reconnects = 0;
   lastError: JupyterError | undefined;
   private protocol: WireProtocol | undefined;
+  private round: AbortController | undefined;
+  private kicked: AbortController | undefined;
 
   constructor(
     readonly client: JupyterClient,
@@ -135,30 +137,55 @@ export class KernelSession implements Disposable {
 
   private async reconnect(): Promise<KernelChannel> {
     this.setStatus('reconnecting');
-    try {
-      const channel = await retryWithPolicy(
-        this.policy,
-        async () => {
-          // A kernel that is gone (server restarted) ends the loop; a 403 re-authenticates inside the client.
-          await getKernel(this.client, this.kernelId, { signal: this.abort.signal });
-          return KernelChannel.open(this.client, this.kernelId, this.openOptions(this.abort.signal));
-        },
-        {
-          signal: this.abort.signal,
-          shouldRetry: (err) => !FINAL.has(toJupyterError(err, this.client.endpoint.id).code),
-          onFailedAttempt: (err, attempt, left) =>
-            this.client.log.debug(`kernel ${this.kernelId}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`),
-        },
-      );
-      this.reconnects++;
-      this.client.log.info(`kernel ${this.kernelId}: reconnected (session ${channel.sessionId})`);
-      return this.attach(channel);
-    } catch (err) {
-      const e = toJupyterError(err, this.client.endpoint.id);
-      if (this.statusValue === 'disposed') throw e;
-      this.lastError = e.code === 'KernelNotFound' ? this.lostError(e) : e;
-      this.setStatus(e.code === 'KernelNotFound' ? 'lost' : 'failed', this.lastError);
-      throw this.lastError;
+    for (;;) {
+      // One controller per round of attempts: a kick (the server connection came back) ends the round's wait and
+      // starts a new round at once; disposing ends everything.
+      const round = new AbortController();
+      this.round = round;
+      const onDispose = (): void => round.abort();
+      this.abort.signal.addEventListener('abort', onDispose, { once: true });
+      try {
+        const channel = await retryWithPolicy(
+          this.policy,
+          async () => {
+            // A kernel that is gone (server restarted) ends the loop; a 403 re-authenticates inside the client.
+            await getKernel(this.client, this.kernelId, { signal: round.signal });
+            return KernelChannel.open(this.client, this.kernelId, this.openOptions(round.signal));
+          },
+          {
+            signal: round.signal,
+            shouldRetry: (err) => !FINAL.has(toJupyterError(err, this.client.endpoint.id).code),
+            onFailedAttempt: (err, attempt, left) =>
+              this.client.log.debug(`kernel ${this.kernelId}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`),
+          },
+        );
+        this.reconnects++;
+        this.client.log.info(`kernel ${this.kernelId}: reconnected (session ${channel.sessionId})`);
+        return this.attach(channel);
+      } catch (err) {
+        if (this.kicked === round && !this.abort.signal.aborted) continue;
+        const e = toJupyterError(err, this.client.endpoint.id);
+        if (this.statusValue === 'disposed') throw e;
+        this.lastError = e.code === 'KernelNotFound' ? this.lostError(e) : e;
+        this.setStatus(e.code === 'KernelNotFound' ? 'lost' : 'failed', this.lastError);
+        throw this.lastError;
+      } finally {
+        this.abort.signal.removeEventListener('abort', onDispose);
+        if (this.round === round) this.round = undefined;
+      }
+    }
+  }
+
+  /**
+   * The server connection is back: a reconnect waiting out its retry delay tries again now, and one that gave up
+   * tries once more (which also tells a lost kernel at once). An idle-closed session stays closed until used.
+   */
+  kick(): void {
+    if (this.statusValue === 'reconnecting' && this.round) {
+      this.kicked = this.round;
+      this.round.abort();
+    } else if (this.statusValue === 'failed') {
+      this.ready().catch(() => undefined);
     }
   }
 

@@ -83,7 +83,9 @@ export function transition(state: ConnectionState, event: ConnectionEvent, now: 
     case 'idle-timeout':
       return k === 'connected' || k === 'kernel-lost' ? to('idle-expired', now) : state;
     case 'reauth-start':
-      return k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' ? to('re-authenticating', now) : state;
+      // From auth-expired too: a fresh credential (a local server's new runtime file, a token the user entered)
+      // signs in again without a full reconnect.
+      return k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' || k === 'auth-expired' ? to('re-authenticating', now) : state;
     case 'reauth-ok':
       return k === 're-authenticating' ? to('connected', now) : state;
     case 'reauth-failed':

@@ -61,7 +61,7 @@ export class ConnectionSupervisor implements Disposable {
     this.clientSubscriptions.push(
       client.session.onDidStartLogin(() => {
         const k = this.conn.state.kind;
-        if (k === 'connected' || k === 'idle-expired' || k === 'kernel-lost') this.conn.dispatch({ type: 'reauth-start' });
+        if (k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' || k === 'auth-expired') this.conn.dispatch({ type: 'reauth-start' });
       }),
       client.session.onDidFinishLogin(({ ok, error }) => {
         if (this.conn.state.kind !== 're-authenticating') return;

@@ -35,6 +35,15 @@ export interface ConnectionDeps {
   clock: Clock;
   transport: TransportOptions;
   lifecycle: LifecycleSettings;
+  /**
+   * For a discovered local server whose token was refused: looks for a fresh runtime file (a restart the
+   * discovery watcher has not reported yet), adopts its token, and returns the token now in effect.
+   */
+  refreshDiscoveredToken?: (c: ServerConnection) => Promise<string | undefined>;
+}
+
+function tokenOf(credential: Credential | undefined): string | undefined {
+  return credential?.kind === 'token' ? credential.token : undefined;
 }
 
 /**
@@ -107,9 +116,16 @@ export class ServerConnection implements Disposable {
     const next = transition(this.stateValue, event, this.deps.clock.now());
     if (next === this.stateValue) return false;
     this.deps.log.debug(`${this.id}: ${this.stateValue.kind} → ${next.kind} (${event.type})`);
+    const was = this.stateValue.kind;
     this.stateValue = next;
     this.changed.fire();
+    if (next.kind === 'connected' && was !== 'connected') this.kickKernels();
     return true;
+  }
+
+  /** The connection is back: kernel sockets waiting out a retry delay (or given up) try again now. */
+  private kickKernels(): void {
+    for (const s of this.kernelSessions.values()) s.kick();
   }
 
   /** The credential to use: the saved one, else the token from a live runtime file, else none. */
@@ -149,7 +165,8 @@ export class ServerConnection implements Disposable {
       this.version = await client.probeVersion(signal);
       await client.authenticate(signal);
       this.insecure = this.insecureReasons(client);
-      this.dispatch({ type: 'connected' });
+      // Proven working again: kernel sockets waiting to reconnect go now (dispatch does it on a state change).
+      if (!this.dispatch({ type: 'connected' })) this.kickKernels();
     } catch (err) {
       const e = toJupyterError(err, this.id);
       this.dispatch({ type: 'failed', error: stateError(e, this.id), retryable: RETRYABLE.has(e.code), needsUser: NEEDS_USER.has(e.code) });
@@ -163,6 +180,21 @@ export class ServerConnection implements Disposable {
    * failure starts reconnect attempts. Everything the UI does on a server goes through here.
    */
   async use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const tokenBefore = tokenOf(this.clientValue?.session.credential);
+    try {
+      return await this.useOnce(fn, signal);
+    } catch (err) {
+      // A local server restarted with a new token refuses the old one until its new runtime file is adopted:
+      // look for it now instead of failing, and try once more with the fresh token.
+      if (!(err instanceof JupyterError) || err.code !== 'InvalidToken' || !this.discovered || !this.deps.refreshDiscoveredToken) throw err;
+      const fresh = await this.deps.refreshDiscoveredToken(this).catch(() => undefined);
+      if (fresh === undefined || fresh === tokenBefore) throw err;
+      this.deps.log.info(`${this.id}: the token was refused; retrying once with the token from the server's current runtime file`);
+      return this.useOnce(fn, signal);
+    }
+  }
+
+  private async useOnce<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const k = this.stateValue.kind;
     if (k === 'disconnected' || k === 'unreachable' || k === 'auth-expired' || k === 'connecting') await this.connect(signal);
     const client = await this.ensureClient();

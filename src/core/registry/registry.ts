@@ -24,6 +24,12 @@ export interface RegistryDeps {
   lifecycle?: LifecycleSettings;
 }
 
+/**
+ * Looks at the runtime dirs again now and reports what it found through `setDiscovered` (the extension's
+ * discovery watcher, a rescan in the CLI and the soak).
+ */
+export type RediscoverHook = () => Promise<void>;
+
 export interface AddServerInput {
   /** What the user pasted; a `?token=` in it is moved to the secret store. */
   url: string;
@@ -54,6 +60,10 @@ export class ServerRegistry implements Disposable {
   private readonly clock: Clock;
   private lifecycle: LifecycleSettings;
   private clockJump: ClockJumpDetector | undefined;
+  private rediscover: RediscoverHook | undefined;
+  private rediscovering: Promise<void> | undefined;
+  /** Token adoptions in progress (a restarted local server), by server id. */
+  private readonly adopting = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: RegistryDeps) {
     this.log = deps.log ?? nullLogger;
@@ -75,6 +85,12 @@ export class ServerRegistry implements Disposable {
         c.connect().catch(() => c.lifecycle.startRetrying());
       }
     }
+  }
+
+  /** Sets how to ask discovery for a fresh look (before a refused token on a local server counts as a failure). */
+  setRediscover(hook: RediscoverHook): Disposable {
+    this.rediscover = hook;
+    return { dispose: () => void (this.rediscover === hook && (this.rediscover = undefined)) };
   }
 
   /** Loads the saved servers and starts listening for secret changes from other windows. */
@@ -107,7 +123,7 @@ export class ServerRegistry implements Disposable {
       c.discoveredGone = false;
       if (d.version) c.version = d.version;
       if (!existed) listChanged = true;
-      if (tokenChanged) void this.adoptRestartedServer(c);
+      if (tokenChanged) this.adopt(c);
       else if (c.state.kind === 'unreachable' && c.client) void c.connect().catch(() => undefined);
     }
     for (const c of [...this.connections.values()]) {
@@ -127,6 +143,18 @@ export class ServerRegistry implements Disposable {
    * A local server came back with a new token (a restart): the saved token is updated from its runtime file and
    * the connection re-established without asking anyone.
    */
+  private adopt(c: ServerConnection): Promise<void> {
+    const previous = this.adopting.get(c.id) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.adoptRestartedServer(c))
+      .catch((err: unknown) => this.log.warn(`${c.id}: could not adopt the new token: ${(err as Error).message}`))
+      .finally(() => {
+        if (this.adopting.get(c.id) === next) this.adopting.delete(c.id);
+      });
+    this.adopting.set(c.id, next);
+    return next;
+  }
+
   private async adoptRestartedServer(c: ServerConnection): Promise<void> {
     const token = c.discovered?.token;
     if (!token) return;
@@ -134,7 +162,26 @@ export class ServerRegistry implements Disposable {
     if (c.saved?.credential === 'token') await new ServerSecrets(this.deps.secrets, c.id).set('token', token);
     await c.reloadCredential();
     const k = c.state.kind;
-    if (c.client && k !== 'disconnected') await c.connect().catch(() => undefined);
+    if (c.client && k !== 'disconnected') void c.connect().catch(() => undefined);
+  }
+
+  /**
+   * The token of a discovered server was refused: ask discovery for a fresh look (one rescan for everyone who
+   * asks at the same time), wait for a new token to be adopted, and return the token now in effect.
+   */
+  private async refreshDiscoveredToken(c: ServerConnection): Promise<string | undefined> {
+    const hook = this.rediscover;
+    if (!hook || !c.discovered) return undefined;
+    this.rediscovering ??= hook().finally(() => {
+      this.rediscovering = undefined;
+    });
+    await this.rediscovering;
+    await this.adopting.get(c.id);
+    if (c.discoveredGone || !c.discovered?.token) return undefined;
+    const cred = c.client?.session.credential;
+    if (cred?.kind === 'token' && cred.token !== c.discovered.token) await this.adopt(c);
+    const now = c.client?.session.credential;
+    return now?.kind === 'token' ? now.token : undefined;
   }
 
   /**
@@ -237,6 +284,7 @@ export class ServerRegistry implements Disposable {
         clock: this.clock,
         transport: this.deps.transport ?? {},
         lifecycle: this.lifecycle,
+        refreshDiscoveredToken: (conn) => this.refreshDiscoveredToken(conn),
       });
       const conn = c;
       this.subscriptions.push(

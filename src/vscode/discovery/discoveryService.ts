@@ -66,6 +66,16 @@ export class DiscoveryService implements Disposable {
     this.publish();
   }
 
+  /**
+   * The registry's rediscover hook: a local server refused its token (restarted?), so look at the runtime dirs now
+   * rather than waiting for the file event. Cheap: no probes are forgotten and the jupyter command is not run.
+   */
+  async rediscover(): Promise<void> {
+    if (!this.watcher) return;
+    await this.watcher.rescan();
+    this.publish();
+  }
+
   private async runListCommand(): Promise<void> {
     const cmd = this.settings?.jupyterCommand;
     if (!cmd) {
