@@ -49,7 +49,7 @@ export async function discovery(o: SuiteOptions): Promise<SuiteOutput> {
     }
     const modes: { key: string; opts: ScanOptions }[] = [
       { key: 'extension (parseStale: false)', opts: { parseStale: false } },
-      { key: 'CLI (parseStale: true)', opts: { parseStale: true } },
+      { key: 'CLI (parseStale: true)', opts: { parseStale: true, blocking: true } },
     ];
     const reps = o.quick ? 3 : 8;
     const cold: Record<string, number[]> = {};

@@ -35,7 +35,7 @@ export function describeServer(s: DiscoveredServer): Record<string, unknown> {
 export async function discoverCommand(args: DiscoverArgs, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const dirs = runtimeDirsToScan({ ...currentDirContext(), env }, args.runtimeDirs);
   const scanner = new RuntimeScanner();
-  const servers = await scanner.scan(dirs, { probe: args.probe, parseStale: true });
+  const servers = await scanner.scan(dirs, { probe: args.probe, parseStale: true, blocking: true });
   const fromCommand = args.jupyterCommand ? await listWithJupyterCommand(args.jupyterCommand, undefined, env) : undefined;
   if (args.json) {
     output.out(

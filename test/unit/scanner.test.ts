@@ -243,4 +243,38 @@ describe('discovery/scanner', () => {
     writeFileSync(file, '');
     assert.deepEqual(await scanner.scan([file]), []);
   });
+  it('blocking:true (the CLI) finds exactly what the default asynchronous scan finds', async () => {
+    writeFileSync(join(dir, 'jpserver-101.json'), runtimeJson(101, 18101));
+    writeFileSync(join(dir, 'nbserver-202.json'), runtimeJson(202, 18202));
+    writeFileSync(join(dir, 'jpserver-303.json'), runtimeJson(303, 18303));
+    writeFileSync(join(dir, 'jpserver-404.json'), '{"url": "http://127.0.0.1:18404/", "pid": 404, ');
+    sys.alive.add(101).add(303).add(404);
+    sys.answering.add(18101);
+    const view = (l: DiscoveredServer[]): unknown => l.map((x) => [x.file, x.state, x.reason, x.pid, x.info?.url, x.info?.kind, x.error?.code]);
+    const async = await scanner.scan([dir]);
+    const blocking = await new RuntimeScanner({ pidState: sys.pidState, probe: sys.probe }).scan([dir], { blocking: true });
+    assert.equal(async.length, 4);
+    assert.deepEqual(view(blocking), view(async));
+  });
+
+  it('a file whose pid is dead is described from the cache once read; a live pid has its file read again', async () => {
+    const file = join(dir, 'jpserver-101.json');
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    writeFileSync(file, runtimeJson(101, 18101, 'tok-first-aaaa'));
+    utimesSync(file, t0, t0);
+    const first = await scanner.scan([dir], { probe: false });
+    assert.equal(first[0]?.state, 'stale');
+    assert.equal(first[0]?.info?.token, 'tok-first-aaaa');
+
+    writeFileSync(file, runtimeJson(101, 18101, 'tok-other-bbbb'));
+    utimesSync(file, t0, new Date(t0.getTime() + 5000));
+    const again = await scanner.scan([dir], { probe: false });
+    assert.equal(again[0]?.state, 'stale');
+    assert.equal(again[0]?.info?.token, 'tok-first-aaaa', 'no server can have rewritten a dead pid’s file: not read again');
+
+    sys.alive.add(101); // a new server got pid 101 and wrote its file
+    const live = await scanner.scan([dir], { probe: false });
+    assert.equal(live[0]?.state, 'live');
+    assert.equal(live[0]?.info?.token, 'tok-other-bbbb');
+  });
 });

@@ -5,8 +5,14 @@ import { toJupyterError } from '../util/errors';
 
 export type PidState = 'alive' | 'dead' | 'unknown';
 
-/** `kill(pid, 0)`: ESRCH = no such process; EPERM = it exists but belongs to someone else. */
+/**
+ * `kill(pid, 0)`: ESRCH = no such process; EPERM = it exists but belongs to someone else. Most runtime files
+ * belong to dead servers, so the failure is the common case: no stack trace is captured for it (it was half the
+ * cost of scanning 10,000 files).
+ */
 export function pidState(pid: number): PidState {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(pid, 0);
     return 'alive';
@@ -15,6 +21,8 @@ export function pidState(pid: number): PidState {
     if (code === 'ESRCH') return 'dead';
     if (code === 'EPERM') return 'alive';
     return 'unknown';
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

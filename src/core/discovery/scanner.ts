@@ -1,3 +1,4 @@
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JupyterError, InvalidInputError } from '../util/errors';
@@ -27,6 +28,12 @@ export interface ScanOptions {
   /** Read and describe files whose process is gone (the CLI does; the extension only needs live ones). Default true. */
   parseStale?: boolean;
   probeTimeoutMs?: number;
+  /**
+   * Read the files synchronously: several times faster with thousands of files (no thread-pool round trips), for
+   * callers with nothing else to do meanwhile (the CLI). Default false (the extension host must not block on a
+   * slow home directory).
+   */
+  blocking?: boolean;
 }
 
 export interface ScannerDeps {
@@ -67,6 +74,7 @@ export class RuntimeScanner {
   async scan(dirs: readonly string[], options: ScanOptions = {}): Promise<DiscoveredServer[]> {
     const probe = options.probe ?? true;
     const parseStale = options.parseStale ?? true;
+    const blocking = options.blocking ?? false;
     const perDir = await Promise.all(dirs.map((d) => this.listDir(d)));
     const paths = perDir.flat();
     const seen = new Set(paths);
@@ -79,7 +87,8 @@ export class RuntimeScanner {
         if (alive === 'dead' && !parseStale) {
           return { file, state: 'stale', pid: pidInName, reason: staleReason(pidInName as number) };
         }
-        const parsed = await this.read(file);
+        // A dead server cannot rewrite its file (a new server with that pid would be alive): what was read stands.
+        const parsed = alive === 'dead' && this.files.has(file) ? this.files.get(file)?.parsed : await this.read(file, blocking);
         if (parsed === undefined) return undefined; // vanished between readdir and read
         if (parsed instanceof JupyterError) {
           return { file, state: 'malformed', pid: pidInName, reason: parsed.message, error: parsed };
@@ -122,10 +131,10 @@ export class RuntimeScanner {
     }
   }
 
-  private async read(file: string): Promise<RuntimeServerInfo | JupyterError | undefined> {
-    let st;
+  private async read(file: string, blocking: boolean): Promise<RuntimeServerInfo | JupyterError | undefined> {
+    let st: Stats;
     try {
-      st = await stat(file);
+      st = blocking ? statSync(file) : await stat(file);
     } catch {
       this.files.delete(file);
       return undefined;
@@ -134,7 +143,7 @@ export class RuntimeScanner {
     if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.parsed;
     let parsed: RuntimeServerInfo | JupyterError;
     try {
-      const text = await readFile(file, 'utf8');
+      const text = blocking ? readFileSync(file, 'utf8') : await readFile(file, 'utf8');
       parsed = parseRuntimeInfo(text, file, kindFromFileName(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

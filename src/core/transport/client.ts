@@ -21,6 +21,7 @@ import {
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
+import { exchange } from './exchange';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
 
 export interface ClientOptions {
@@ -99,17 +100,10 @@ export class JupyterClient implements Disposable {
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     try {
-      const res = await this.transport.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers,
-        body: body ?? null,
-        signal: options.signal ?? null,
-        ...(options.timeoutMs !== undefined ? { headersTimeout: options.timeoutMs } : {}),
-      });
-      const text = await res.body.text();
-      return { method, url, status: res.statusCode, headers: res.headers, text };
+      const opts: Dispatcher.DispatchOptions = { origin: url.origin, path: url.pathname + url.search, method, headers, body: body ?? null };
+      if (options.timeoutMs !== undefined) opts.headersTimeout = options.timeoutMs;
+      const res = await exchange(this.transport.dispatcher, opts, options.signal);
+      return { method, url, status: res.status, headers: res.headers, text: res.text };
     } catch (err) {
       throw toJupyterError(err, this.endpoint.id);
     }
