@@ -111,6 +111,8 @@ export class SecurityState implements Disposable {
       if (lifetimeChanged && c.state.kind === 'connected') void this.audit(c);
       else this.afterChange(c.id);
     }
+    // auditOnConnect turned on: audit the servers connected meanwhile.
+    this.onRegistryChange();
   }
 
   private afterChange(serverId: string): void {
