@@ -30,7 +30,7 @@ export interface KernelSpecs {
   kernelspecs: Record<string, { name: string; spec: { display_name: string; language: string } }>;
 }
 
-type Opts = { signal?: AbortSignal };
+type Opts = { signal?: AbortSignal; background?: boolean };
 
 export function getStatus(client: JupyterClient, o: Opts = {}): Promise<ServerStatus> {
   return client.json<ServerStatus>('GET', 'api/status', o);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { getStatus, startKernel } from '../../src/core/api';
+import { getStatus, listKernels, startKernel } from '../../src/core/api';
 import { RuntimeScanner } from '../../src/core/discovery/scanner';
 import { DiscoveryWatcher } from '../../src/core/discovery/watcher';
 import { KernelSession } from '../../src/core/lifecycle/kernelSession';
@@ -125,6 +125,23 @@ describe('session lifecycle against real servers', () => {
       assert.deepEqual(states.slice(-3), ['idle-expired', 're-authenticating', 'connected']);
     } finally {
       registry.dispose();
+    }
+  });
+
+  it('a background listing (the view’s timer) is not use: it never keeps a session from going idle', async () => {
+    const server = await startJupyter({ flavor: 'server' });
+    let now = 1_000;
+    const client = clientFor(server, tokenCredential(server.token), 'auto', { now: () => now });
+    try {
+      await listKernels(client);
+      const used = client.lastActivity;
+      now += 60_000;
+      await listKernels(client, { background: true });
+      assert.equal(client.lastActivity, used, 'the background listing left the last activity alone');
+      await listKernels(client);
+      assert.equal(client.lastActivity, now, 'a listing the user asked for is use');
+    } finally {
+      await client.close();
     }
   });
 

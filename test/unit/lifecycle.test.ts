@@ -125,6 +125,24 @@ describe('lifecycle/retryPolicy', () => {
     );
     assert.ok(calls <= 3, `stopped after abort (${calls} calls)`);
   }));
+
+  it('announces each next attempt with its jittered delay (×1–2 of the exponential delay, capped); none after the last', () => holdingLoop(async () => {
+    const p = { ...DEFAULT_RETRY_POLICY, minDelayMs: 2, factor: 2, maxDelayMs: 10, retries: 4, jitter: true };
+    const announced: (number | undefined)[] = [];
+    await assert.rejects(
+      retryWithPolicy(p, async () => Promise.reject(new ServerUnreachableError('down')), {
+        random: () => 0.5,
+        onFailedAttempt: (_err, _attempt, _left, next) => announced.push(next),
+      }),
+      ServerUnreachableError,
+    );
+    assert.deepEqual(announced, [3, 6, 10, 10, undefined]);
+    const plain: (number | undefined)[] = [];
+    await assert.rejects(
+      retryWithPolicy({ ...p, jitter: false }, async () => Promise.reject(new ServerUnreachableError('down')), { onFailedAttempt: (_e, _a, _l, next) => plain.push(next) }),
+    );
+    assert.deepEqual(plain, [2, 4, 8, 10, undefined]);
+  }));
 });
 
 class FakeConnection implements Supervised {
@@ -221,7 +239,8 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     while (sup.isRetrying) await new Promise((r) => setTimeout(r, 5));
     assert.equal(conn.connectCalls, 3);
     assert.equal(conn.state.kind, 'connected');
-    assert.equal(conn.events.filter((e) => e.endsWith('→unreachable')).length, 3, 'each failed attempt is visible');
+    assert.equal(conn.events.filter((e) => e.endsWith('→unreachable') && !e.startsWith('retry-scheduled')).length, 3, 'each failed attempt is visible');
+    assert.equal(conn.events.filter((e) => e === 'retry-scheduled→unreachable').length, 2, 'the time of each next attempt is shown');
     sup.dispose();
   }));
 });

@@ -37,6 +37,8 @@ export type ConnectionEvent =
   | { type: 'connected' }
   /** A connection attempt failed. `retryable`: network-level; `needsUser`: credentials missing or rejected. */
   | { type: 'failed'; error: StateError; retryable: boolean; needsUser: boolean; retryAt?: number }
+  /** While unreachable: when the next automatic attempt is due. */
+  | { type: 'retry-scheduled'; retryAt: number }
   /** No REST call or WebSocket traffic for the idle limit: the session was dropped client-side. */
   | { type: 'idle-timeout' }
   /** The server ended the session (expired cookie, confirmed 403, clearing Set-Cookie): a silent re-login starts. */
@@ -80,6 +82,8 @@ export function transition(state: ConnectionState, event: ConnectionEvent, now: 
         });
       }
       return to('disconnected', now, { error: event.error });
+    case 'retry-scheduled':
+      return k === 'unreachable' && state.retryAt !== event.retryAt ? { ...state, retryAt: event.retryAt } : state;
     case 'idle-timeout':
       return k === 'connected' || k === 'kernel-lost' ? to('idle-expired', now) : state;
     case 'reauth-start':
@@ -134,7 +138,7 @@ export function describeState(state: ConnectionState): string {
     case 're-authenticating':
       return 'signing in again…';
     case 'unreachable':
-      return `unreachable (attempt ${state.attempt}): ${state.error?.message ?? ''}`.trim();
+      return `unreachable (attempt ${state.attempt}${state.retryAt !== undefined ? ', retrying' : ''}): ${state.error?.message ?? ''}`.trim();
     case 'kernel-lost':
       return `${state.lostKernels?.length ?? 0} kernel(s) lost (the server restarted)`;
   }

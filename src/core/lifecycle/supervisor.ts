@@ -43,7 +43,7 @@ export class ConnectionSupervisor implements Disposable {
 
   constructor(
     private readonly conn: Supervised,
-    clock: Clock,
+    private readonly clock: Clock,
     private settings: LifecycleSettings,
     private readonly log: Logger,
   ) {
@@ -85,7 +85,7 @@ export class ConnectionSupervisor implements Disposable {
       this.idle.rearm();
       return;
     }
-    this.log.info(`${this.conn.id}: idle for ${Math.round(this.settings.idleTimeoutMs / 60_000)} min; the session was closed (it signs in again on next use)`);
+    this.log.info(`${this.conn.id}: idle for ${Math.round(this.settings.idleTimeoutMs / 1000)} s; the session was closed (it signs in again on next use)`);
     client.session.dropCookies();
     this.conn.closeKernelsForIdle();
     this.conn.dispatch({ type: 'idle-timeout' });
@@ -120,7 +120,10 @@ export class ConnectionSupervisor implements Disposable {
     retryWithPolicy(this.settings.retry, () => this.conn.connect(abort.signal), {
       signal: abort.signal,
       shouldRetry: (err) => RETRYABLE_CODES.has(toJupyterError(err, this.conn.id).code),
-      onFailedAttempt: (err, attempt, left) => this.log.debug(`${this.conn.id}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`),
+      onFailedAttempt: (err, attempt, left, nextDelayMs) => {
+        this.log.debug(`${this.conn.id}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`);
+        if (nextDelayMs !== undefined) this.conn.dispatch({ type: 'retry-scheduled', retryAt: this.clock.now() + nextDelayMs });
+      },
     })
       .then(() => this.log.info(`${this.conn.id}: reconnected`))
       .catch((err: unknown) => {
@@ -134,6 +137,11 @@ export class ConnectionSupervisor implements Disposable {
   stopRetrying(): void {
     this.retrying?.abort();
     this.retrying = undefined;
+  }
+
+  /** The idle limit in force (ms; 0 = off). */
+  get idleTimeoutMs(): number {
+    return this.settings.idleTimeoutMs;
   }
 
   get isRetrying(): boolean {

@@ -264,12 +264,17 @@ export class ServerConnection implements Disposable {
     this.lastPersisted = undefined;
   }
 
-  /** Lists kernels and sessions (the tree's children). Connects first when needed. */
-  async refreshKernels(signal?: AbortSignal): Promise<void> {
+  /**
+   * Lists kernels and sessions (the tree's children). A background listing (the view's timer) only looks at a
+   * connected server and is not use, so it never keeps a session from going idle; a listing the user asked for
+   * (Refresh) is use: an idle-closed session signs in again silently.
+   */
+  async refreshKernels(signal?: AbortSignal, { background = false }: { background?: boolean } = {}): Promise<void> {
     const client = this.clientValue;
-    if (!client || this.stateValue.kind !== 'connected') return;
+    const k = this.stateValue.kind;
+    if (!client || (k !== 'connected' && (background || k !== 'idle-expired'))) return;
     try {
-      const o = signal ? { signal } : {};
+      const o = { ...(signal ? { signal } : {}), ...(background ? { background } : {}) };
       const [kernels, sessions] = await Promise.all([listKernels(client, o), listSessions(client, o)]);
       this.kernels = kernels;
       this.sessions = sessions;

@@ -88,7 +88,7 @@ export class JupyterClient implements Disposable {
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
   readonly send = async (method: HttpMethod, path: string, options: SendOptions = {}): Promise<HttpReply> => {
-    this.noteActivity();
+    if (!options.background) this.noteActivity();
     const url = serverUrl(this.endpoint, path, options.query);
     const headers: Record<string, string> = { accept: 'application/json, text/html;q=0.9, */*;q=0.8', ...options.headers };
     let body: string | undefined;

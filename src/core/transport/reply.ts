@@ -16,6 +16,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Overrides the transport's headers timeout for this request. */
   timeoutMs?: number;
+  /** Not user activity (the view's periodic kernel listing): idle expiry does not count it. */
+  background?: boolean;
 }
 
 export interface HttpReply {

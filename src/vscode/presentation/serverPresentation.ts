@@ -61,6 +61,50 @@ export function stateDetail(c: ServerConnection): string {
   }
 }
 
+/** The local time of a state's timestamp (from the registry's clock: wall-clock ms). */
+function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString(vscode.env.language);
+}
+
+/** The tree row's state part: the label, plus when the next reconnect attempt is due. */
+export function stateDescription(c: ServerConnection): string {
+  const s = c.state;
+  if (s.kind === 'unreachable' && s.retryAt !== undefined && c.lifecycle.isRetrying) return vscode.l10n.t('Unreachable, retrying at {0}', clockTime(s.retryAt));
+  return stateLabel(s);
+}
+
+/** What happens next, or what the user can do, in each state (tooltips). Undefined: nothing to add. */
+export function stateHint(c: ServerConnection): string | undefined {
+  const s = c.state;
+  switch (s.kind) {
+    case 'disconnected':
+      return vscode.l10n.t('Use Connect to open a session.');
+    case 'idle-expired':
+      return c.saved?.credential === 'none' && !c.discovered?.token
+        ? vscode.l10n.t('Closed after {0} without use (setting secureJupyter.session.idleTimeout). The next use asks for credentials.', idleSpan(c))
+        : vscode.l10n.t('Closed after {0} without use (setting secureJupyter.session.idleTimeout). The next use signs in again silently.', idleSpan(c));
+    case 'auth-expired':
+      return s.error?.code === 'InvalidToken'
+        ? vscode.l10n.t('The saved token was refused (the server may have restarted with a new one). Use Connect, then Enter Credentials, to give the new one.')
+        : vscode.l10n.t('The server ended the session and there is no saved credential that works. Use Connect to sign in again.');
+    case 're-authenticating':
+      return vscode.l10n.t('Signing in again with the saved credential; requests wait for it.');
+    case 'unreachable':
+      return s.retryAt !== undefined && c.lifecycle.isRetrying
+        ? vscode.l10n.t('Next attempt at {0}.', clockTime(s.retryAt))
+        : vscode.l10n.t('Not retrying any more. Use Connect to try again.');
+    case 'kernel-lost':
+      return vscode.l10n.t('The server restarted: the kernels’ state is gone. Start a new kernel.');
+    default:
+      return undefined;
+  }
+}
+
+function idleSpan(c: ServerConnection): string {
+  const minutes = c.lifecycle.idleTimeoutMs / 60_000;
+  return minutes >= 1 ? vscode.l10n.t('{0} min', Math.round(minutes * 10) / 10) : vscode.l10n.t('{0} s', Math.round(minutes * 60));
+}
+
 /** How requests are authenticated: the live plan when connected, else what is saved or discovered. */
 export function authLabel(c: ServerConnection): string {
   switch (isUsable(c.state) ? c.client?.session.plan : undefined) {
@@ -94,10 +138,11 @@ export function stateIcon(c: ServerConnection): vscode.ThemeIcon {
         ? new vscode.ThemeIcon('unlock', color('list.warningForeground'))
         : new vscode.ThemeIcon('vm-active', color('charts.green'));
     case 'connecting':
-    case 're-authenticating':
       return new vscode.ThemeIcon('loading~spin');
+    case 're-authenticating':
+      return new vscode.ThemeIcon('sync~spin', color('charts.green'));
     case 'idle-expired':
-      return new vscode.ThemeIcon('vm-outline', color('charts.green'));
+      return new vscode.ThemeIcon('watch', color('descriptionForeground'));
     case 'auth-expired':
       return new vscode.ThemeIcon('key', color('list.warningForeground'));
     case 'unreachable':

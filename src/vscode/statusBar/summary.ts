@@ -15,14 +15,17 @@ export interface ConnectionSummary {
 
 /**
  * One summary for every connection, worst first: a session that needs the user, a server lost while in use,
- * someone connecting or reconnecting, an insecure connection, a lost kernel; else the connected count.
+ * a silent re-login, someone connecting, an insecure connection, a lost kernel, every session idle-closed; else
+ * the connected count.
  */
 export function summarize(servers: readonly ServerConnection[]): ConnectionSummary {
   const count = (pred: (c: ServerConnection) => boolean): number => servers.filter(pred).length;
   const connected = count((c) => isUsable(c.state));
   const expired = count((c) => c.state.kind === 'auth-expired');
   const unreachable = servers.filter((c) => c.state.kind === 'unreachable');
-  const busy = count((c) => c.state.kind === 'connecting' || c.state.kind === 're-authenticating');
+  const busy = count((c) => c.state.kind === 'connecting');
+  const reauth = count((c) => c.state.kind === 're-authenticating');
+  const idle = count((c) => c.state.kind === 'idle-expired');
   const insecure = count(isInsecure);
   const lost = count((c) => c.state.kind === 'kernel-lost');
   const n = connected > 0 ? `${connected} ` : '';
@@ -36,6 +39,9 @@ export function summarize(servers: readonly ServerConnection[]): ConnectionSumma
       ? { text: `$(sync~spin) ${n}Jupyter: ${vscode.l10n.t('reconnecting')}`, level: 'warning', headline: vscode.l10n.t('{0} server(s) cannot be reached; reconnecting.', unreachable.length) }
       : { text: `$(debug-disconnect) ${n}Jupyter: ${vscode.l10n.t('unreachable')}`, level: 'error', headline: vscode.l10n.t('{0} server(s) cannot be reached.', unreachable.length) };
   }
+  if (reauth > 0) {
+    return { text: `$(sync~spin) ${n}Jupyter: ${vscode.l10n.t('signing in again')}`, level: 'busy', headline: vscode.l10n.t('Signing in again to {0} server(s) with the saved credentials…', reauth) };
+  }
   if (busy > 0) {
     return { text: `$(sync~spin) ${n}Jupyter`, level: 'busy', headline: vscode.l10n.t('Connecting to {0} server(s)…', busy) };
   }
@@ -44,6 +50,10 @@ export function summarize(servers: readonly ServerConnection[]): ConnectionSumma
   }
   if (lost > 0) {
     return { text: `$(warning) ${n}Jupyter: ${vscode.l10n.t('kernel lost')}`, level: 'warning', headline: vscode.l10n.t('Kernels were lost on {0} server(s).', lost) };
+  }
+  if (idle > 0 && idle === connected) {
+    // Not a problem (no background colour): the sessions were closed for inactivity and reopen on next use.
+    return { text: `$(watch) ${n}Jupyter: ${vscode.l10n.t('idle')}`, level: 'ok', headline: vscode.l10n.t('{0} server(s) idle: sessions closed after inactivity; they sign in again on next use.', idle) };
   }
   if (connected > 0) {
     return { text: `$(plug) ${connected} Jupyter`, level: 'ok', headline: vscode.l10n.t('{0} of {1} server(s) connected.', connected, servers.length) };

@@ -31,13 +31,16 @@ export class KernelPoller implements Disposable {
     this.reschedule(false);
   }
 
-  /** Lists kernels on every connected server now (Refresh, after actions). */
-  async refreshAll(): Promise<void> {
+  /**
+   * Lists kernels on every connected server now (Refresh, after actions: use, which reopens an idle-closed
+   * session) or on the timer (`background`: not use, so it never keeps a session from going idle).
+   */
+  async refreshAll(background = false): Promise<void> {
     await Promise.all(
       this.registry
         .list()
         .filter((c) => c.client && isUsable(c.state))
-        .map((c) => c.refreshKernels().catch((err: unknown) => this.log.debug(`${c.id}: listing kernels failed: ${(err as Error).message}`))),
+        .map((c) => c.refreshKernels(undefined, { background }).catch((err: unknown) => this.log.debug(`${c.id}: listing kernels failed: ${(err as Error).message}`))),
     );
   }
 
@@ -53,7 +56,7 @@ export class KernelPoller implements Disposable {
     if (this.running) return; // a slow server never stacks up requests
     this.running = true;
     try {
-      await this.refreshAll();
+      await this.refreshAll(true);
     } finally {
       this.running = false;
     }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { KernelModel, SessionModel } from '../../core/api';
 import type { ServerConnection } from '../../core/registry/connection';
 import { describePlan } from '../../core/session/credentials';
-import { authLabel, relativeTime, serverLabel, stateDetail, versionLabel } from '../presentation/serverPresentation';
+import { authLabel, relativeTime, serverLabel, stateDetail, stateHint, versionLabel } from '../presentation/serverPresentation';
 
 /** Markdown tooltips. Values go through appendText (escaped); nothing secret is known to these functions' inputs. */
 
@@ -20,6 +20,7 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   md.appendMarkdown('**  \n');
   field(md, vscode.l10n.t('URL'), c.id);
   field(md, vscode.l10n.t('State'), stateDetail(c));
+  field(md, vscode.l10n.t('Next'), stateHint(c));
   field(md, vscode.l10n.t('Version'), versionLabel(c));
   const plan = c.client?.session.plan;
   field(md, vscode.l10n.t('Authentication'), plan ? describePlan(plan) : authLabel(c));

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { KernelModel, SessionModel } from '../../core/api';
 import type { ServerConnection } from '../../core/registry/connection';
-import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateIcon, stateLabel, versionLabel } from '../presentation/serverPresentation';
+import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';
 import type { ServerGroup } from './nodes';
 import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
 
@@ -34,7 +34,7 @@ export function serverItem(c: ServerConnection): vscode.TreeItem {
   // would depend on what the tree remembers of the row).
   const item = new vscode.TreeItem(serverLabel(c), isOnline(c) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
   item.id = `server:${c.id}`;
-  const parts = [c.saved?.name ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateLabel(c.state)];
+  const parts = [c.saved?.name ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
   if (c.insecure.length > 0 && isOnline(c)) parts.push(vscode.l10n.t('insecure'));
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
   item.iconPath = stateIcon(c);
