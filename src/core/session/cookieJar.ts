@@ -1,4 +1,5 @@
-import { Cookie, CookieJar, pathMatch } from 'tough-cookie';
+import type { Cookie, CookieJar } from 'tough-cookie';
+import { toughCookie } from '../util/libs';
 import { InvalidInputError } from '../util/errors';
 import { redact, registerSecret } from '../util/redact';
 import { expiryMs, lookupKey, remember, MAX_DATE_MS, type HostCookies, type Lookup } from './cookieLookup';
@@ -46,14 +47,14 @@ export class ServerCookieJar {
     jar?: CookieJar,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.jar = jar ?? new CookieJar(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
+    this.jar = jar ?? new (toughCookie().CookieJar)(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
     for (const c of this.all()) registerSecret(c.value);
   }
 
   static deserialize(serialized: string, now?: () => Date): ServerCookieJar {
     let jar: CookieJar;
     try {
-      jar = CookieJar.deserializeSync(JSON.parse(serialized) as never);
+      jar = toughCookie().CookieJar.deserializeSync(JSON.parse(serialized) as never);
     } catch (err) {
       throw new InvalidInputError('The saved cookie session could not be read.', {
         hint: 'It will be replaced by a new session at the next sign-in.',
@@ -82,7 +83,7 @@ export class ServerCookieJar {
     const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [] };
     const now = this.now();
     for (const line of setCookie) {
-      const parsed = Cookie.parse(line, { loose: false });
+      const parsed = toughCookie().Cookie.parse(line, { loose: false });
       if (!parsed) {
         result.rejected.push({ line: redactCookieLine(line), reason: 'not a valid Set-Cookie header (RFC 6265)' });
         continue;
@@ -149,7 +150,7 @@ export class ServerCookieJar {
   /** Sets a cookie the client made itself (a double-submit `_xsrf` when the server issued none). */
   setClientCookie(url: URL | string, name: string, value: string, path: string): void {
     registerSecret(value);
-    this.jar.setCookieSync(new Cookie({ key: name, value, path }), url, { now: this.now() });
+    this.jar.setCookieSync(new (toughCookie().Cookie)({ key: name, value, path }), url, { now: this.now() });
     this.changed();
   }
 
@@ -185,6 +186,7 @@ export class ServerCookieJar {
     const host = this.hostCookies(u, now);
     const path = u.pathname || '/';
     // The same order as tough-cookie's own lookup for the path: its store's order, filtered.
+    const { pathMatch } = toughCookie();
     const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, c.path));
     const entry: Lookup = {
       cookies,
@@ -220,7 +222,7 @@ export class ServerCookieJar {
 
   all(): Cookie[] {
     const ser = this.jar.serializeSync();
-    return (ser?.cookies ?? []).map((c) => Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
+    return (ser?.cookies ?? []).map((c) => toughCookie().Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
   }
 
   get size(): number {
