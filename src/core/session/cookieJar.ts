@@ -26,6 +26,8 @@ export interface SetCookieResult {
   rejected: RejectedCookie[];
   /** Names of login cookies the server cleared (empty value or an Expires in the past). */
   clearedLogin: string[];
+  /** Names of login cookies whose clearing was ignored: it answered a request that carried an older session. */
+  staleClears: string[];
 }
 
 /**
@@ -78,9 +80,14 @@ export class ServerCookieJar {
     return JSON.stringify(this.jar.serializeSync());
   }
 
-  /** Stores the `Set-Cookie` lines of a response to `url`. Malformed or foreign cookies are reported, not thrown. */
-  setFromResponse(url: URL | string, setCookie: readonly string[]): SetCookieResult {
-    const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [] };
+  /**
+   * Stores the `Set-Cookie` lines of a response to `url`. Malformed or foreign cookies are reported, not thrown.
+   * `sentLogin` is the login cookie value the request carried (null: none), when known: a response that clears the
+   * login cookie after a newer one was stored (a request sent before a re-login, answered after it) only speaks
+   * for the old session, and is not allowed to end the new one.
+   */
+  setFromResponse(url: URL | string, setCookie: readonly string[], sentLogin?: string | null): SetCookieResult {
+    const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [], staleClears: [] };
     const now = this.now();
     for (const line of setCookie) {
       const parsed = toughCookie().Cookie.parse(line, { loose: false });
@@ -96,6 +103,13 @@ export class ServerCookieJar {
         clearing &&
         parsed.key !== XSRF_COOKIE &&
         (isLoginCookie(parsed) || this.cookiesFor(url).some((c) => c.key === parsed.key && isLoginCookie(c)));
+      if (clearsLogin && sentLogin !== undefined) {
+        const current = this.cookiesFor(url).find((c) => c.key === parsed.key)?.value;
+        if (current !== undefined && current !== sentLogin) {
+          result.staleClears.push(parsed.key);
+          continue;
+        }
+      }
       // RFC 6265 5.3 step 3: Max-Age sets an absolute expiry-time at receipt. tough-cookie keeps Max-Age relative to
       // lastAccessed, which every read moves on (a cookie in use would never expire), so store it as an Expires.
       if (parsed.maxAge !== null && expiry !== undefined && expiry !== Infinity) {
