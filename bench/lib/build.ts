@@ -22,7 +22,7 @@ export function repoRoot(): string {
 
 export interface ProductionBuild {
   dir: string;
-  /** dist/<name>.js for each bundle built (cli, and extension once src/extension.ts exists). */
+  /** dist/<name>.js for each bundle built (cli; extension and the undici and tough-cookie it loads lazily). */
   bundles: Record<string, string>;
   metafiles: Record<string, string>;
   ms: number;
@@ -38,7 +38,7 @@ export function productionBuild(): ProductionBuild {
   const ms = performance.now() - t0;
   const bundles: Record<string, string> = {};
   const metafiles: Record<string, string> = {};
-  for (const name of ['cli', 'extension']) {
+  for (const name of ['cli', 'extension', 'undici', 'tough-cookie']) {
     const js = join(dir, 'dist', `${name}.js`);
     if (existsSync(js)) {
       bundles[name] = js;

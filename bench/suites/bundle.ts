@@ -3,7 +3,7 @@
  * minified, no sourcemap), raw and gzip (zlib level 9, what a .vsix's zip deflate roughly achieves), with the biggest
  * inputs by package and by file from esbuild's metafile. 1 KB = 1,000 bytes.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -32,33 +32,17 @@ function shortPath(path: string): string {
   return path.replace(/^.*node_modules\//, 'node_modules/').replace(/^.*?\/?(src\/)/, '$1');
 }
 
-/** What-if: only what src/ uses from undici (Agent, request, WebSocket), without its mocks, caches, proxies, EventSource. */
-const UNDICI_SLIM = `'use strict'
-const Dispatcher = require('undici/lib/dispatcher/dispatcher')
-const api = require('undici/lib/api')
-const util = require('undici/lib/core/util')
-const { getGlobalDispatcher } = require('undici/lib/global')
-Object.assign(Dispatcher.prototype, api)
-function request (url, opts = {}) {
-  const u = util.parseURL(url)
-  return api.request.call(opts.dispatcher || getGlobalDispatcher(), { ...opts, origin: u.origin, path: u.search ? u.pathname + u.search : u.pathname, method: opts.method || (opts.body ? 'PUT' : 'GET') })
-}
-module.exports = { Agent: require('undici/lib/dispatcher/agent'), Dispatcher, request, WebSocket: require('undici/lib/web/websocket/websocket').WebSocket }
-`;
-
 /**
- * Sizes of dist/extension.js if the bundle were built differently (same esbuild options as esbuild.mjs
- * --production): measured, not guessed, so the proposals in the results carry real numbers.
+ * What-if: dist/extension.js as one file with everything in it (the parts of undici the project uses, the SIMD
+ * llhttp build only, tough-cookie with tldts), i.e. without the lazy split; and without tldts (size only).
  */
 async function whatIf(dir: string): Promise<{ label: string; min: number; gz: number }[]> {
   const root = repoRoot();
-  const slim = join(dir, 'undici-slim.cjs');
-  writeFileSync(slim, UNDICI_SLIM);
+  const slim = join(root, 'scripts', 'bundle', 'undici-slim.cjs');
   const slimPlugin: esbuild.Plugin = {
     name: 'undici-slim',
     setup(b) {
-      b.onResolve({ filter: /^undici$/ }, (a) => (a.importer === slim ? undefined : { path: slim }));
-      b.onResolve({ filter: /^undici\// }, (a) => (a.importer === slim ? { path: require.resolve(a.path, { paths: [root] }) } : undefined));
+      b.onResolve({ filter: /^undici$/ }, () => ({ path: slim }));
     },
   };
   const stub = (name: string, filter: RegExp, contents: string): esbuild.Plugin => ({
@@ -68,17 +52,12 @@ async function whatIf(dir: string): Promise<{ label: string; min: number; gz: nu
       b.onLoad({ filter: new RegExp(`^${name}$`), namespace: 'bench-stub' }, () => ({ contents, loader: 'js' }));
     },
   });
-  // undici tries the SIMD build of llhttp first and falls back to the plain one; shipping one is enough.
-  const noSimd = stub('no-simd', /llhttp_simd-wasm\.js$/, 'throw new Error("no SIMD build bundled")');
-  // tough-cookie only asks tldts for public suffixes (rejecting Domain=<suffix> cookies); a per-server jar behind
-  // the origin guard could use a small list. NOT a drop-in: this stub only sizes what tldts costs.
+  const noPlain = stub('no-plain-llhttp', /[\\/]llhttp-wasm\.js$/, 'throw new Error("plain llhttp build not bundled")');
+  // tough-cookie only asks tldts for public suffixes (rejecting Domain=<suffix> cookies). NOT a drop-in: sizes only.
   const noTldts = stub('tldts-stub', /^tldts$/, 'exports.getPublicSuffix = (d) => d.split(".").slice(-1)[0]; exports.getDomain = (d) => d;');
   const variants: [string, esbuild.Plugin[]][] = [
-    ['as built (all of undici, both llhttp builds, tldts)', []],
-    ['undici: only Agent + request + WebSocket', [slimPlugin]],
-    ['undici: one llhttp build (no SIMD)', [noSimd]],
-    ['both of the above', [slimPlugin, noSimd]],
-    ['both, and tldts replaced by a stub (size only)', [slimPlugin, noSimd, noTldts]],
+    ['one file, no lazy split (used parts of undici, SIMD llhttp, tough-cookie + tldts)', [slimPlugin, noPlain]],
+    ['the same, and tldts replaced by a stub (size only)', [slimPlugin, noPlain, noTldts]],
   ];
   const out: { label: string; min: number; gz: number }[] = [];
   for (const [label, plugins] of variants) {
@@ -112,7 +91,7 @@ export async function bundle(o: SuiteOptions): Promise<SuiteOutput> {
     if (!build.bundles['extension']) {
       metrics.push({ name: 'bundle: dist/extension.js minified', value: null, unit: 'KB', target: '< 250 KB', met: null, suite: 'bundle', note: 'not measured yet: src/extension.ts does not exist' });
     }
-    for (const name of ['extension', 'cli']) {
+    for (const name of ['extension', 'undici', 'tough-cookie', 'cli']) {
       const js = build.bundles[name];
       const metaPath = build.metafiles[name];
       if (!js || !metaPath) continue;
@@ -143,12 +122,25 @@ export async function bundle(o: SuiteOptions): Promise<SuiteOutput> {
       o.log(`${name}.js: ${fmt(min / 1000)} KB minified, ${fmt(gz / 1000)} KB gzip`);
     }
     if (build.bundles['extension']) {
+      const size = (f: string): number => (existsSync(join(build.dir, 'dist', f)) ? readFileSync(join(build.dir, 'dist', f)).length / 1000 : 0);
+      const files: [string, string][] = [
+        ['extension.js', 'at activation'],
+        ['undici.js', 'with the first connection'],
+        ['tough-cookie.js', 'with the first connection'],
+        ['llhttp-wasm.js', 'only where WebAssembly SIMD is missing (undici falls back to the plain llhttp build)'],
+      ];
+      const shipped = files.reduce((a, [f]) => a + size(f), 0);
+      metrics.push(info('bundle', 'bundle: everything the .vsix ships in dist/ (extension, undici, tough-cookie, plain llhttp)', shipped, 'KB'));
+      md.push(
+        '\n**What the extension ships and when it is loaded** (minified KB):\n',
+        table(['file', 'KB', 'loaded'], [...files.map(([f, when]) => [`dist/${f}`, fmt(size(f)), when]), ['all', fmt(shipped), '']]),
+      );
       const w = await whatIf(build.dir);
       md.push(
-        '\n**What would shrink dist/extension.js** (esbuild builds with the same options, measured):\n',
+        '\n**What-if** (esbuild builds with the same options, measured):\n',
         table(['variant', 'KB minified', 'KB gzip'], w.map((v) => [v.label, fmt(v.min), fmt(v.gz)])),
       );
-      for (const v of w.slice(1)) metrics.push(info('bundle', `bundle what-if: ${v.label}`, v.min, 'KB'));
+      for (const v of w) metrics.push(info('bundle', `bundle what-if: ${v.label}`, v.min, 'KB'));
     }
     for (const m of metrics) if (m.target === '< 250 KB' && m.value !== null) m.met = m.value < 250;
     return { title: '5a. Bundle size', metrics, markdown: md.join('\n') };

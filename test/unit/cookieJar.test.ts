@@ -374,3 +374,34 @@ describe('session/cookieJar: memoised lookups stay exact', () => {
     }
   });
 });
+
+describe('session/cookieJar: a late clearing reply after a re-login', () => {
+  afterEach(() => clearRegisteredSecrets());
+  const BASE = 'http://127.0.0.1:1/';
+  const OLD = '"2|1:0|10:1|old-session"';
+  const NEW = '"2|1:0|10:2|new-session"';
+  const CLEAR = 'username-127-0-0-1-1=; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/';
+
+  it('does not let a reply to a request that carried the old login cookie clear the new one', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(BASE, [`username-127-0-0-1-1=${OLD}; HttpOnly; Path=/`]);
+    const sent = jar.loginCookie(BASE)?.value ?? null; // what a request carried before the re-login
+    jar.setFromResponse(BASE, [`username-127-0-0-1-1=${NEW}; HttpOnly; Path=/`]); // the re-login
+    const r = jar.setFromResponse(BASE, [CLEAR], sent);
+    assert.deepEqual(r.clearedLogin, []);
+    assert.deepEqual(r.staleClears, ['username-127-0-0-1-1']);
+    assert.equal(jar.loginCookie(BASE)?.value, NEW);
+  });
+
+  it('a clearing reply to a request that carried the current cookie (or none known) still ends the session', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(BASE, [`username-127-0-0-1-1=${OLD}; HttpOnly; Path=/`]);
+    const r = jar.setFromResponse(BASE, [CLEAR], OLD);
+    assert.deepEqual(r.clearedLogin, ['username-127-0-0-1-1']);
+    assert.equal(jar.loginCookie(BASE), undefined);
+
+    jar.setFromResponse(BASE, [`username-127-0-0-1-1=${NEW}; HttpOnly; Path=/`]);
+    assert.deepEqual(jar.setFromResponse(BASE, [CLEAR]).clearedLogin, ['username-127-0-0-1-1'], 'unknown sender: applied');
+    assert.equal(jar.loginCookie(BASE), undefined);
+  });
+});

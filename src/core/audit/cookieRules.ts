@@ -1,4 +1,5 @@
-import { Cookie } from 'tough-cookie';
+import type { Cookie } from 'tough-cookie';
+import { toughCookie } from '../util/libs';
 import { XSRF_COOKIE, isLoginCookie, redactCookieLine } from '../session/cookieJar';
 import { makeFinding, type Finding } from './findings';
 import { FIXES, expiryEnforcementFix, lifetimeFix } from './fixes';
@@ -14,7 +15,7 @@ const HOUR_MS = 3_600_000;
 
 /** A Set-Cookie line parsed strictly (RFC 6265), or undefined when it is not one. */
 export function parseSetCookie(line: string): Cookie | undefined {
-  return Cookie.parse(line, { loose: false }) ?? undefined;
+  return toughCookie().Cookie.parse(line, { loose: false }) ?? undefined;
 }
 
 export interface CookieLifetime {

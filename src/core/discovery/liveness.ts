@@ -1,7 +1,8 @@
-import { Agent, request } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
 import { serverUrl } from '../server/endpoint';
+import { exchange } from '../transport/exchange';
 import { toJupyterError } from '../util/errors';
+import { undici } from '../util/libs';
 
 export type PidState = 'alive' | 'dead' | 'unknown';
 
@@ -40,15 +41,16 @@ export type Prober = (endpoint: ServerEndpoint, timeoutMs: number) => Promise<Pr
  * untrusted TLS certificate still proves a server is there (it is reported, not trusted).
  */
 export const probeJupyterApi: Prober = async (endpoint, timeoutMs) => {
-  const agent = new Agent({
+  const agent = new (undici().Agent)({
     connect: { timeout: timeoutMs, ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}) },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
   try {
-    const res = await request(serverUrl(endpoint, 'api'), { dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) return { answers: false, detail: `GET api returned ${res.statusCode}` };
+    const url = serverUrl(endpoint, 'api');
+    const res = await exchange(agent, { origin: url.origin, path: url.pathname, method: 'GET' }, AbortSignal.timeout(timeoutMs));
+    const text = res.text;
+    if (res.status !== 200) return { answers: false, detail: `GET api returned ${res.status}` };
     try {
       const version = (JSON.parse(text) as { version?: unknown }).version;
       if (typeof version === 'string') return { answers: true, version, detail: `Jupyter ${version}` };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WebSocket } from 'undici';
+import type { WebSocket } from 'undici';
 import { websocketUrl } from '../server/endpoint';
 import { isOriginRejection } from '../session/forbidden';
 import type { JupyterClient } from '../transport/client';
@@ -15,6 +15,7 @@ import {
   type JupyterError,
 } from '../util/errors';
 import { Emitter } from '../util/event';
+import { undici } from '../util/libs';
 import {
   V1_SUBPROTOCOL,
   createMessage,
@@ -132,7 +133,7 @@ export class KernelChannel implements Disposable {
         reject(new CancelledError('Opening the kernel connection was cancelled.', { serverUrl }));
         return;
       }
-      const ws = new WebSocket(url, { dispatcher: client.dispatcher, protocols: protocol === 'v1' ? [V1_SUBPROTOCOL] : [] });
+      const ws = new (undici().WebSocket)(url, { dispatcher: client.dispatcher, protocols: protocol === 'v1' ? [V1_SUBPROTOCOL] : [] });
       ws.binaryType = 'arraybuffer';
       let settled = false;
       const finish = (err: Error | undefined, channel?: KernelChannel): void => {
@@ -204,7 +205,7 @@ export class KernelChannel implements Disposable {
   }
 
   get isOpen(): boolean {
-    return this.closeInfo === undefined && this.ws.readyState === WebSocket.OPEN;
+    return this.closeInfo === undefined && this.ws.readyState === this.ws.OPEN;
   }
 
   send(msg: KernelMessage<unknown>): void {
@@ -259,7 +260,7 @@ export class KernelChannel implements Disposable {
   }
 
   close(code = 1000, reason = ''): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
-import { Cookie, CookieJar, pathMatch } from 'tough-cookie';
+import type { Cookie, CookieJar } from 'tough-cookie';
+import { toughCookie } from '../util/libs';
 import { InvalidInputError } from '../util/errors';
 import { redact, registerSecret } from '../util/redact';
 import { expiryMs, lookupKey, remember, MAX_DATE_MS, type HostCookies, type Lookup } from './cookieLookup';
@@ -25,6 +26,8 @@ export interface SetCookieResult {
   rejected: RejectedCookie[];
   /** Names of login cookies the server cleared (empty value or an Expires in the past). */
   clearedLogin: string[];
+  /** Names of login cookies whose clearing was ignored: it answered a request that carried an older session. */
+  staleClears: string[];
 }
 
 /**
@@ -46,14 +49,14 @@ export class ServerCookieJar {
     jar?: CookieJar,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.jar = jar ?? new CookieJar(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
+    this.jar = jar ?? new (toughCookie().CookieJar)(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
     for (const c of this.all()) registerSecret(c.value);
   }
 
   static deserialize(serialized: string, now?: () => Date): ServerCookieJar {
     let jar: CookieJar;
     try {
-      jar = CookieJar.deserializeSync(JSON.parse(serialized) as never);
+      jar = toughCookie().CookieJar.deserializeSync(JSON.parse(serialized) as never);
     } catch (err) {
       throw new InvalidInputError('The saved cookie session could not be read.', {
         hint: 'It will be replaced by a new session at the next sign-in.',
@@ -77,12 +80,17 @@ export class ServerCookieJar {
     return JSON.stringify(this.jar.serializeSync());
   }
 
-  /** Stores the `Set-Cookie` lines of a response to `url`. Malformed or foreign cookies are reported, not thrown. */
-  setFromResponse(url: URL | string, setCookie: readonly string[]): SetCookieResult {
-    const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [] };
+  /**
+   * Stores the `Set-Cookie` lines of a response to `url`. Malformed or foreign cookies are reported, not thrown.
+   * `sentLogin` is the login cookie value the request carried (null: none), when known: a response that clears the
+   * login cookie after a newer one was stored (a request sent before a re-login, answered after it) only speaks
+   * for the old session, and is not allowed to end the new one.
+   */
+  setFromResponse(url: URL | string, setCookie: readonly string[], sentLogin?: string | null): SetCookieResult {
+    const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [], staleClears: [] };
     const now = this.now();
     for (const line of setCookie) {
-      const parsed = Cookie.parse(line, { loose: false });
+      const parsed = toughCookie().Cookie.parse(line, { loose: false });
       if (!parsed) {
         result.rejected.push({ line: redactCookieLine(line), reason: 'not a valid Set-Cookie header (RFC 6265)' });
         continue;
@@ -95,6 +103,13 @@ export class ServerCookieJar {
         clearing &&
         parsed.key !== XSRF_COOKIE &&
         (isLoginCookie(parsed) || this.cookiesFor(url).some((c) => c.key === parsed.key && isLoginCookie(c)));
+      if (clearsLogin && sentLogin !== undefined) {
+        const current = this.cookiesFor(url).find((c) => c.key === parsed.key)?.value;
+        if (current !== undefined && current !== sentLogin) {
+          result.staleClears.push(parsed.key);
+          continue;
+        }
+      }
       // RFC 6265 5.3 step 3: Max-Age sets an absolute expiry-time at receipt. tough-cookie keeps Max-Age relative to
       // lastAccessed, which every read moves on (a cookie in use would never expire), so store it as an Expires.
       if (parsed.maxAge !== null && expiry !== undefined && expiry !== Infinity) {
@@ -149,7 +164,7 @@ export class ServerCookieJar {
   /** Sets a cookie the client made itself (a double-submit `_xsrf` when the server issued none). */
   setClientCookie(url: URL | string, name: string, value: string, path: string): void {
     registerSecret(value);
-    this.jar.setCookieSync(new Cookie({ key: name, value, path }), url, { now: this.now() });
+    this.jar.setCookieSync(new (toughCookie().Cookie)({ key: name, value, path }), url, { now: this.now() });
     this.changed();
   }
 
@@ -185,6 +200,7 @@ export class ServerCookieJar {
     const host = this.hostCookies(u, now);
     const path = u.pathname || '/';
     // The same order as tough-cookie's own lookup for the path: its store's order, filtered.
+    const { pathMatch } = toughCookie();
     const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, c.path));
     const entry: Lookup = {
       cookies,
@@ -220,7 +236,7 @@ export class ServerCookieJar {
 
   all(): Cookie[] {
     const ser = this.jar.serializeSync();
-    return (ser?.cookies ?? []).map((c) => Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
+    return (ser?.cookies ?? []).map((c) => toughCookie().Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
   }
 
   get size(): number {

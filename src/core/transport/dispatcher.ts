@@ -1,7 +1,8 @@
 import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
 import type { JupyterSession } from '../session/session';
+import { undici } from '../util/libs';
 import type { Logger } from '../util/log';
 import { HandshakeLog } from './handshakes';
 import { authInterceptor, cookieInterceptor, loggingInterceptor, originGuard, xsrfInterceptor } from './interceptors';
@@ -47,7 +48,7 @@ export function createServerTransport(
   const connect: Record<string, unknown> = { timeout: o.connectTimeoutMs };
   if (endpoint.socketPath !== undefined) connect['socketPath'] = endpoint.socketPath;
   if (options.tls?.ca && options.tls.ca.length > 0) connect['ca'] = [...rootCertificates, ...options.tls.ca];
-  const agent = new Agent({
+  const agent = new (undici().Agent)({
     connect,
     headersTimeout: o.headersTimeoutMs,
     bodyTimeout: o.bodyTimeoutMs,

@@ -101,12 +101,14 @@ class SetCookieCapture extends ForwardingHandler {
     inner: DispatchHandler,
     private readonly url: string,
     private readonly session: JupyterSession,
+    /** The login cookie value the request carried (null: none). */
+    private readonly sentLogin: string | null,
   ) {
     super(inner);
   }
   private capture(headers: IncomingHttpHeaders): void {
     const lines = setCookieLines(headers);
-    if (lines.length > 0) this.session.recordSetCookie(this.url, lines);
+    if (lines.length > 0) this.session.recordSetCookie(this.url, lines, this.sentLogin);
   }
   override onRequestUpgrade(c: DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
     this.capture(headers);
@@ -131,7 +133,8 @@ export function cookieInterceptor(session: JupyterSession) {
         headers['cookie'] = given ? `${([] as string[]).concat(given).join('; ')}; ${fromJar}` : fromJar;
         next = { ...opts, headers };
       }
-      return dispatch(next, new SetCookieCapture(handler, url, session));
+      const sentLogin = session.jar.loginCookie(url)?.value ?? null;
+      return dispatch(next, new SetCookieCapture(handler, url, session, sentLogin));
     };
 }
 

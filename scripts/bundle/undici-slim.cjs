@@ -1,0 +1,8 @@
+'use strict';
+// The parts of undici the project uses at run time (src/core/util/libs.ts: undici().Agent, undici().WebSocket),
+// required by path so the bundle leaves out fetch's extras, the mocks, caches, proxies, EventSource and the
+// interceptor collection that undici's index loads. Using anything else from undici means adding it here.
+module.exports = {
+  Agent: require('undici/lib/dispatcher/agent'),
+  WebSocket: require('undici/lib/web/websocket/websocket').WebSocket,
+};
