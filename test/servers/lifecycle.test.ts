@@ -105,7 +105,7 @@ describe('session lifecycle against real servers', () => {
       secrets: new MemorySecretStore(),
       state: new MemoryStateStore(),
       log: new Logger(testLogSink, 'debug'),
-      lifecycle: { idleTimeoutMs: 1500, retry: FAST_RETRY },
+      lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY },
     });
     registry.init();
     try {
@@ -114,6 +114,8 @@ describe('session lifecycle against real servers', () => {
       const kernel = await c.use((client) => startKernel(client));
       const ks = await c.openKernelSession(kernel.id);
       await ks.kernelInfo();
+      // The limit is set once the kernel socket is open (a slow kernel start on a busy machine must not be the idle span).
+      registry.updateLifecycle({ idleTimeoutMs: 1500, retry: FAST_RETRY });
       await waitForState(c, (k) => k === 'idle-expired', 'idle expiry', 10_000);
       assert.equal(c.client?.session.hasLoginCookie(), false, 'the session cookie was dropped');
       assert.equal(ks.status, 'idle-closed', 'the kernel socket was closed');

@@ -10,7 +10,6 @@ import {
 } from '../lifecycle/state';
 import type { ServerSecrets } from '../secrets/secretStore';
 import { endpointFromUrl, isLocalEndpoint, type ServerEndpoint } from '../server/endpoint';
-import { ServerCookieJar } from '../session/cookieJar';
 import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../session/credentials';
 import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
@@ -21,6 +20,7 @@ import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { KernelSession } from '../lifecycle/kernelSession';
 import { ConnectionSupervisor, NEEDS_USER_CODES as NEEDS_USER, RETRYABLE_CODES as RETRYABLE, type LifecycleSettings } from '../lifecycle/supervisor';
+import { CookiePersistence } from './cookiePersistence';
 import type { SavedServer } from './savedServers';
 
 
@@ -56,8 +56,7 @@ export class ServerConnection implements Disposable {
   private stateValue: ConnectionState;
   private clientValue: JupyterClient | undefined;
   private connecting: Promise<void> | undefined;
-  private persistTimer: ReturnType<Clock['setTimeout']> | undefined;
-  private lastPersisted: string | undefined;
+  private readonly cookies: CookiePersistence;
   private readonly subscriptions: Disposable[] = [];
   private readonly changed = new Emitter<void>();
   /** State, kernels, or what is known about the server changed. */
@@ -83,6 +82,7 @@ export class ServerConnection implements Disposable {
   ) {
     this.endpoint = endpointFromUrl(id);
     this.stateValue = initialState(deps.clock.now());
+    this.cookies = new CookiePersistence(id, deps.secrets, deps.clock, deps.log);
     this.lifecycle = new ConnectionSupervisor(this, deps.clock, deps.lifecycle, deps.log);
   }
 
@@ -258,10 +258,9 @@ export class ServerConnection implements Disposable {
   /** Drops the cookie session (memory and secret store); the saved credential stays. */
   async signOut(): Promise<void> {
     this.clientValue?.session.dropCookies();
-    this.cancelPersist();
+    this.cookies.cancel();
     await this.disconnect();
-    await this.deps.secrets.delete('cookies');
-    this.lastPersisted = undefined;
+    await this.cookies.forget();
   }
 
   /**
@@ -295,7 +294,7 @@ export class ServerConnection implements Disposable {
   async ensureClient(): Promise<JupyterClient> {
     if (this.clientValue) return this.clientValue;
     const credential = await this.credential();
-    const jar = await this.restoreJar();
+    const jar = await this.cookies.restoreJar();
     const transport: TransportOptions = { ...this.deps.transport };
     if (this.saved?.trustedCertificates?.length) transport.tls = { ca: this.saved.trustedCertificates };
     const client = new JupyterClient({
@@ -307,7 +306,7 @@ export class ServerConnection implements Disposable {
       transport,
       now: () => this.deps.clock.now(),
     });
-    this.subscriptions.push(client.session.onDidChangeCookies(() => this.schedulePersist()));
+    this.subscriptions.push(client.session.onDidChangeCookies(() => this.cookies.schedule(client)));
     this.clientValue = client;
     this.lifecycle.attach(client);
     return client;
@@ -315,53 +314,12 @@ export class ServerConnection implements Disposable {
 
   /** A new cookie session from another window: replace ours. */
   async reloadCookies(): Promise<void> {
-    const stored = await this.deps.secrets.get('cookies');
-    if (!stored || stored === this.lastPersisted || !this.clientValue) return;
-    try {
-      this.clientValue.session.jar.replaceWith(stored);
-      this.lastPersisted = stored;
-      this.changed.fire();
-    } catch {
-      // An unreadable session from elsewhere is ignored; ours stays.
-    }
-  }
-
-  private async restoreJar(): Promise<ServerCookieJar> {
-    const stored = await this.deps.secrets.get('cookies');
-    if (!stored) return new ServerCookieJar(undefined, () => new Date(this.deps.clock.now()));
-    try {
-      this.lastPersisted = stored;
-      return ServerCookieJar.deserialize(stored, () => new Date(this.deps.clock.now()));
-    } catch (err) {
-      this.deps.log.warn(`${this.id}: ${(err as Error).message} Starting a new session.`);
-      return new ServerCookieJar(undefined, () => new Date(this.deps.clock.now()));
-    }
-  }
-
-  private schedulePersist(): void {
-    if (!this.clientValue?.session.usesCookies) return;
-    this.cancelPersist();
-    this.persistTimer = this.deps.clock.setTimeout(() => void this.flushCookies(), 300);
-  }
-
-  private cancelPersist(): void {
-    if (this.persistTimer) this.deps.clock.clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
+    if (await this.cookies.reload(this.clientValue)) this.changed.fire();
   }
 
   /** Writes the cookie session to the secret store now (if it changed). */
-  async flushCookies(): Promise<void> {
-    this.cancelPersist();
-    const client = this.clientValue;
-    if (!client?.session.usesCookies) return;
-    const serialized = client.session.jar.serialize();
-    if (serialized === this.lastPersisted) return;
-    try {
-      await this.deps.secrets.set('cookies', serialized);
-      this.lastPersisted = serialized;
-    } catch (err) {
-      this.deps.log.warn(`${this.id}: could not save the cookie session (${(err as Error).message})`);
-    }
+  flushCookies(): Promise<void> {
+    return this.cookies.flush(this.clientValue);
   }
 
   private insecureReasons(client: JupyterClient): string[] {
@@ -377,7 +335,7 @@ export class ServerConnection implements Disposable {
     this.lifecycle.dispose();
     for (const s of this.kernelSessions.values()) s.dispose();
     this.kernelSessions.clear();
-    this.cancelPersist();
+    this.cookies.cancel();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.clientValue?.dispose();
     this.clientValue = undefined;

@@ -12,6 +12,7 @@ import { nullLogger, type Logger } from '../util/log';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../lifecycle/supervisor';
 import { ClockJumpDetector } from '../lifecycle/clockJump';
 import { ServerConnection } from './connection';
+import { RestartAdoption, type RediscoverHook } from './restartAdoption';
 import { readSavedServers, writeSavedServers, type SavedServer, type SavedServerList } from './savedServers';
 import type { StateStore } from './stateStore';
 
@@ -23,12 +24,6 @@ export interface RegistryDeps {
   transport?: TransportOptions;
   lifecycle?: LifecycleSettings;
 }
-
-/**
- * Looks at the runtime dirs again now and reports what it found through `setDiscovered` (the extension's
- * discovery watcher, a rescan in the CLI and the soak).
- */
-export type RediscoverHook = () => Promise<void>;
 
 export interface AddServerInput {
   /** What the user pasted; a `?token=` in it is moved to the secret store. */
@@ -60,15 +55,13 @@ export class ServerRegistry implements Disposable {
   private readonly clock: Clock;
   private lifecycle: LifecycleSettings;
   private clockJump: ClockJumpDetector | undefined;
-  private rediscover: RediscoverHook | undefined;
-  private rediscovering: Promise<void> | undefined;
-  /** Token adoptions in progress (a restarted local server), by server id. */
-  private readonly adopting = new Map<string, Promise<void>>();
+  private readonly restarts: RestartAdoption;
 
   constructor(private readonly deps: RegistryDeps) {
     this.log = deps.log ?? nullLogger;
     this.clock = deps.clock ?? systemClock;
     this.lifecycle = deps.lifecycle ?? DEFAULT_LIFECYCLE;
+    this.restarts = new RestartAdoption(deps.secrets, this.log);
   }
 
   /** New idle/retry settings for every connection. */
@@ -89,8 +82,7 @@ export class ServerRegistry implements Disposable {
 
   /** Sets how to ask discovery for a fresh look (before a refused token on a local server counts as a failure). */
   setRediscover(hook: RediscoverHook): Disposable {
-    this.rediscover = hook;
-    return { dispose: () => void (this.rediscover === hook && (this.rediscover = undefined)) };
+    return this.restarts.setRediscover(hook);
   }
 
   /** Loads the saved servers and starts listening for secret changes from other windows. */
@@ -123,7 +115,7 @@ export class ServerRegistry implements Disposable {
       c.discoveredGone = false;
       if (d.version) c.version = d.version;
       if (!existed) listChanged = true;
-      if (tokenChanged) this.adopt(c);
+      if (tokenChanged) void this.restarts.adopt(c);
       else if (c.state.kind === 'unreachable' && c.client) void c.connect().catch(() => undefined);
     }
     for (const c of [...this.connections.values()]) {
@@ -137,51 +129,6 @@ export class ServerRegistry implements Disposable {
       }
     }
     if (listChanged) this.changed.fire({});
-  }
-
-  /**
-   * A local server came back with a new token (a restart): the saved token is updated from its runtime file and
-   * the connection re-established without asking anyone.
-   */
-  private adopt(c: ServerConnection): Promise<void> {
-    const previous = this.adopting.get(c.id) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.adoptRestartedServer(c))
-      .catch((err: unknown) => this.log.warn(`${c.id}: could not adopt the new token: ${(err as Error).message}`))
-      .finally(() => {
-        if (this.adopting.get(c.id) === next) this.adopting.delete(c.id);
-      });
-    this.adopting.set(c.id, next);
-    return next;
-  }
-
-  private async adoptRestartedServer(c: ServerConnection): Promise<void> {
-    const token = c.discovered?.token;
-    if (!token) return;
-    this.log.info(`${c.id}: the server was restarted with a new token; using the one from its runtime file`);
-    if (c.saved?.credential === 'token') await new ServerSecrets(this.deps.secrets, c.id).set('token', token);
-    await c.reloadCredential();
-    const k = c.state.kind;
-    if (c.client && k !== 'disconnected') void c.connect().catch(() => undefined);
-  }
-
-  /**
-   * The token of a discovered server was refused: ask discovery for a fresh look (one rescan for everyone who
-   * asks at the same time), wait for a new token to be adopted, and return the token now in effect.
-   */
-  private async refreshDiscoveredToken(c: ServerConnection): Promise<string | undefined> {
-    const hook = this.rediscover;
-    if (!hook || !c.discovered) return undefined;
-    this.rediscovering ??= hook().finally(() => {
-      this.rediscovering = undefined;
-    });
-    await this.rediscovering;
-    await this.adopting.get(c.id);
-    if (c.discoveredGone || !c.discovered?.token) return undefined;
-    const cred = c.client?.session.credential;
-    if (cred?.kind === 'token' && cred.token !== c.discovered.token) await this.adopt(c);
-    const now = c.client?.session.credential;
-    return now?.kind === 'token' ? now.token : undefined;
   }
 
   /**
@@ -284,7 +231,7 @@ export class ServerRegistry implements Disposable {
         clock: this.clock,
         transport: this.deps.transport ?? {},
         lifecycle: this.lifecycle,
-        refreshDiscoveredToken: (conn) => this.refreshDiscoveredToken(conn),
+        refreshDiscoveredToken: (conn) => this.restarts.freshToken(conn),
       });
       const conn = c;
       this.subscriptions.push(

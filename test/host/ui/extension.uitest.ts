@@ -237,6 +237,35 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     assert.ok(rows.some((r) => r.text.includes(`:${proxy?.port ?? remote.port}`)), 'the added server is still listed');
   });
 
+  it('shows a server that went away as unreachable with its next attempt, and the status bar summarising it', async () => {
+    const p = page();
+    // SIGKILL leaves the runtime file behind; discovery's pid check notices, and the lifecycle starts retrying.
+    await local.kill();
+    const rows = await waitForRows(2, (all) => all.some((r) => r.text.includes(`127.0.0.1:${local.port}`) && /Unreachable, retrying at/.test(r.text)));
+    const row = rows.find((r) => r.text.includes(`127.0.0.1:${local.port}`));
+    assert.match(row?.text ?? '', /Unreachable, retrying at/, JSON.stringify(rows.map((r) => r.text)));
+    await waitForStatusBarItem(p, /Jupyter: (reconnecting|session expired)/, { timeout: 30_000 });
+    await runCommand(p, 'View: Close All Editors').catch(() => undefined);
+    await widenSideBar(760);
+    // Each new attempt repaints the row (and closes its hover); after a few, attempts are seconds apart. A hover
+    // that a repaint closed is opened again.
+    await sleep(10_000);
+    const hover = p.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Next attempt at' }).first();
+    for (let attempt = 1; ; attempt++) {
+      await p.mouse.move(900, 500);
+      await sleep(300);
+      await row!.locator.hover();
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 8_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 4) throw err;
+      }
+    }
+    await screenshot(p, screenshotPath(version, 'session-states'));
+    await p.mouse.move(900, 500);
+  });
+
   /** Drags the sash on the side bar's right edge so the rows' descriptions fit in the screenshots. */
   async function widenSideBar(width: number): Promise<void> {
     const p = page();
