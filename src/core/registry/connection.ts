@@ -21,6 +21,7 @@ import type { Logger } from '../util/log';
 import { KernelSession } from '../lifecycle/kernelSession';
 import { ConnectionSupervisor, NEEDS_USER_CODES as NEEDS_USER, RETRYABLE_CODES as RETRYABLE, type LifecycleSettings } from '../lifecycle/supervisor';
 import { CookiePersistence } from './cookiePersistence';
+import { InsecureReasons, type InsecureReason } from './insecureReasons';
 import type { SavedServer } from './savedServers';
 
 
@@ -70,8 +71,8 @@ export class ServerConnection implements Disposable {
   kernels: KernelModel[] = [];
   sessions: SessionModel[] = [];
   kernelsListedAt: number | undefined;
-  /** Plain-language reasons this connection is insecure (e.g. credentials over plain http to a remote host). */
-  insecure: string[] = [];
+  /** Why this connection is insecure (e.g. credentials over plain http to a remote host), one line per finding id. */
+  readonly insecureReasons = new InsecureReasons();
   /** Kernel connections opened through this server, by kernel id. */
   readonly kernelSessions = new Map<string, KernelSession>();
   readonly lifecycle: ConnectionSupervisor;
@@ -164,7 +165,7 @@ export class ServerConnection implements Disposable {
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
       await client.authenticate(signal);
-      this.insecure = this.insecureReasons(client);
+      this.insecureReasons.setOwn(this.observeInsecure(client));
       // Proven working again: kernel sockets waiting to reconnect go now (dispatch does it on a state change).
       if (!this.dispatch({ type: 'connected' })) this.kickKernels();
     } catch (err) {
@@ -322,12 +323,16 @@ export class ServerConnection implements Disposable {
     return this.cookies.flush(this.clientValue);
   }
 
-  private insecureReasons(client: JupyterClient): string[] {
-    const reasons: string[] = [];
+  get insecure(): readonly InsecureReason[] {
+    return this.insecureReasons.list;
+  }
+
+  private observeInsecure(client: JupyterClient): InsecureReason[] {
+    const reasons: InsecureReason[] = [];
     if (this.endpoint.baseUrl.protocol === 'http:' && !isLocalEndpoint(this.endpoint) && client.session.plan !== 'anonymous') {
-      reasons.push('credentials travel over plain http to a remote host');
+      reasons.push({ id: 'plain-http-remote', text: 'credentials travel over plain http to a remote host' });
     }
-    if (client.session.plan === 'anonymous') reasons.push('the server has authentication turned off');
+    if (client.session.plan === 'anonymous') reasons.push({ id: 'auth-disabled', text: 'the server has authentication turned off' });
     return reasons;
   }
 

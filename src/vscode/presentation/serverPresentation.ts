@@ -55,7 +55,7 @@ export function stateDetail(c: ServerConnection): string {
     case 'kernel-lost':
       return vscode.l10n.t('{0} kernel(s) lost: the server restarted.', s.lostKernels?.length ?? 0);
     case 'connected':
-      return c.insecure.length ? vscode.l10n.t('Connected, insecure: {0}', c.insecure.join('; ')) : stateLabel(s);
+      return c.insecure.length ? vscode.l10n.t('Connected, insecure: {0}', c.insecure.map((r) => r.text).join('; ')) : stateLabel(s);
     default:
       return s.error ? `${stateLabel(s)}: ${s.error.message}` : stateLabel(s);
   }

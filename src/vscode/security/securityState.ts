@@ -23,7 +23,7 @@ export interface SecurityView {
 /**
  * The security audit in the extension: audits each server when it connects (setting `auditOnConnect`) and on
  * request, applies the silencing setting, and marks a server with an error-level finding insecure — the
- * connection's `insecure` reasons drive the tree's state icon and the status bar, as for any other reason.
+ * connection's insecure reasons drive the tree's state icon and the status bar, as for any other reason.
  */
 export class SecurityState implements Disposable {
   readonly service: AuditService;
@@ -34,8 +34,6 @@ export class SecurityState implements Disposable {
   private readonly subscriptions: Disposable[] = [];
   /** Servers audited since they last connected (cleared when a server goes offline). */
   private readonly auditedThisConnection = new Set<string>();
-  /** The insecure reason this class put on each connection (to replace it). */
-  private readonly reasons = new Map<string, string>();
 
   constructor(
     private readonly registry: ServerRegistry,
@@ -94,9 +92,8 @@ export class SecurityState implements Disposable {
       }
       this.syncInsecure(c);
     }
-    for (const id of new Set([...this.service.ids(), ...this.reasons.keys(), ...this.auditedThisConnection])) {
+    for (const id of new Set([...this.service.ids(), ...this.auditedThisConnection])) {
       if (live.has(id)) continue;
-      this.reasons.delete(id);
       this.auditedThisConnection.delete(id);
       this.service.forget(id);
     }
@@ -121,18 +118,16 @@ export class SecurityState implements Disposable {
     this.changed.fire(serverId);
   }
 
-  /** Puts (or replaces, or removes) the audit's reason among the connection's insecure reasons. */
+  /**
+   * The audit's error-level findings become the connection's insecure reasons (next to its own, which name the same
+   * ids); the ids silenced for this server are left out of both.
+   */
   private syncInsecure(c: ServerConnection): void {
     const errors = this.view(c.id)?.report?.findings.filter((f) => f.severity === 'error') ?? [];
-    const reason = errors.length > 0
-      ? vscode.l10n.t('security audit: {0} error-level finding(s) ({1})', errors.length, errors.map((f) => f.id).join(', '))
-      : undefined;
-    const old = this.reasons.get(c.id);
-    const rest = c.insecure.filter((r) => r !== old);
-    const next = reason ? [...rest, reason] : rest;
-    if (next.length !== c.insecure.length || next.some((r, i) => r !== c.insecure[i])) c.insecure = next;
-    if (reason) this.reasons.set(c.id, reason);
-    else this.reasons.delete(c.id);
+    c.insecureReasons.setAdded(
+      errors.map((f) => ({ id: f.id, text: f.title })),
+      silencedForServer(this.settings, c.id).ids,
+    );
   }
 
   dispose(): void {

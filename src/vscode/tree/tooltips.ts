@@ -39,7 +39,7 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   if (c.state.error) field(md, vscode.l10n.t('Last error'), c.state.error.message);
   for (const reason of c.insecure) {
     md.appendMarkdown('$(warning) ');
-    md.appendText(vscode.l10n.t('Insecure: {0}', reason));
+    md.appendText(vscode.l10n.t('Insecure: {0}', reason.text));
     md.appendMarkdown('  \n');
   }
   return md;

@@ -99,7 +99,7 @@ describe('security audit in VS Code: Security rows, status bar, notification, re
     assert.equal(background(api), 'statusBarItem.warningBackground');
     // appendText escapes: read the tooltip as the hover shows it.
     const shown = tooltip(api.statusBar.item).replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
-    assert.match(shown, new RegExp(`127\\.0\\.0\\.1:${notebook.port} — Connected, insecure: security audit: 1 error-level finding\\(s\\) \\(cors-any-origin\\)`));
+    assert.match(shown, new RegExp(`127\\.0\\.0\\.1:${notebook.port} — Connected, insecure: The server accepts requests from any web origin`));
   });
 
   it('remembers the notification for this server and finding set in globalState: ids only', () => {
@@ -157,6 +157,8 @@ describe('security audit in VS Code: Security rows, status bar, notification, re
     assert.equal(view?.status, 'done');
     assert.deepEqual(view?.counts, { error: 1, warning: 0, info: 0 });
     assert.deepEqual(api.globalState.get<string[]>(NOTIFIED_KEY)?.filter((k) => k === `${id} auth-disabled`), [`${id} auth-disabled`], 'the same set is not remembered (or shown) twice');
+    // The connection saw it too: one reason per finding id, in the connection's own words.
+    assert.deepEqual(api.registry.get(id)?.insecure, [{ id: 'auth-disabled', text: 'the server has authentication turned off' }]);
   });
 
   it('a server with no finding shows "No issues found"', async () => {
@@ -168,5 +170,8 @@ describe('security audit in VS Code: Security rows, status bar, notification, re
     assert.equal(item.description, 'No issues found · 1 silenced');
     assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
     assert.deepEqual(api.tree.getChildren(node), []);
+    // Silencing covers the connection's own reason too: the server no longer counts as insecure.
+    assert.deepEqual(api.registry.get(id)?.insecure, []);
+    assert.equal((api.tree.getTreeItem(api.tree.getChildren().flatMap((g) => api.tree.getChildren(g)).find((n) => n.kind === 'server' && n.server.id === id)!).iconPath as vscode.ThemeIcon).id, 'vm-active');
   });
 });

@@ -92,7 +92,7 @@ describe('sessions and the status bar, following the connection state', () => {
     const id = await vscode.commands.executeCommand<string>('secureJupyter.addServer', { url: open.url, credential: { kind: 'none' } });
     added.push(id);
     // First the connection's own reason; the security audit adds its own line when it finishes (security.test.ts).
-    assert.equal(api.registry.get(id)?.insecure[0], 'the server has authentication turned off');
+    assert.equal(api.registry.get(id)?.insecure[0]?.text, 'the server has authentication turned off');
     assert.equal(await waitForText(api, /insecure/), '$(unlock) 1 Jupyter: insecure');
     assert.equal(background(api), 'statusBarItem.warningBackground');
   });
