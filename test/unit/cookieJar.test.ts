@@ -405,3 +405,42 @@ describe('session/cookieJar: a late clearing reply after a re-login', () => {
     assert.equal(jar.loginCookie(BASE), undefined);
   });
 });
+
+describe('session/cookieJar: memoised lookups agree with tough-cookie', () => {
+  afterEach(() => clearRegisteredSecrets());
+
+  it('picks, for every URL, the cookies tough-cookie itself would send (paths, encoded paths, hosts, Secure)', async () => {
+    const { CookieJar } = await import('tough-cookie');
+    const origin = 'http://127.0.0.1:18861';
+    const lines = [
+      'root=r; Path=/',
+      'base=b; Path=/user/bob/',
+      'spaced=s; Path=/user/a b/',
+      'exact=e; Path=/user/bob/api',
+      'secure=x; Secure; Path=/',
+      `_xsrf=${XSRF_VALUE}; Path=/`,
+    ];
+    const ours = new ServerCookieJar();
+    const theirs = new CookieJar(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
+    ours.setFromResponse(`${origin}/user/bob/login`, lines);
+    for (const l of lines) theirs.setCookieSync(l, `${origin}/user/bob/login`, { ignoreError: true });
+    const urls = [
+      `${origin}/`,
+      `${origin}/user/bob/`,
+      `${origin}/user/bob/api`,
+      `${origin}/user/bob/api/kernels?x=1`,
+      `${origin}/user/bobby/`,
+      `${origin}/user/a%20b/tree`,
+      `${origin}/user/a%E0%A4%A/bad-escape`,
+      'http://localhost:18861/user/bob/',
+      'https://127.0.0.1:18861/user/bob/',
+    ];
+    for (const pass of [1, 2]) {
+      for (const url of urls) {
+        const want = theirs.getCookiesSync(url, { http: true }).map((c) => c.key).sort();
+        assert.deepEqual(ours.cookiesFor(url).map((c) => c.key).sort(), want, `${url} (pass ${pass})`);
+        assert.deepEqual(ours.cookiesFor(new URL(url)).map((c) => c.key).sort(), want, `${url} as a URL (pass ${pass})`);
+      }
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import type { ServerEndpoint } from '../server/endpoint';
 import { serverUrl } from '../server/endpoint';
 import { exchange } from '../transport/exchange';
@@ -25,6 +26,28 @@ export function pidState(pid: number): PidState {
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/**
+ * Every pid's state at once from one listing of /proc (Linux), instead of a `kill(pid, 0)` per runtime file:
+ * undefined where that listing cannot be trusted to show every process (not Linux, no /proc, or mounted with
+ * hidepid, which hides pid 1 from ordinary users). /proc shows the same pid namespace `kill` acts in.
+ */
+export function processSnapshot(): ((pid: number) => PidState) | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const live = new Set<number>();
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c >= 0x30 && c <= 0x39) live.add(Number(n));
+  }
+  if (!live.has(1)) return undefined;
+  return (pid) => (live.has(pid) ? 'alive' : 'dead');
 }
 
 export interface ProbeResult {

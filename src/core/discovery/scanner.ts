@@ -1,10 +1,10 @@
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JupyterError, InvalidInputError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { nullLogger } from '../util/log';
-import { pidState, probeJupyterApi, type PidState, type Prober } from './liveness';
+import { pidState, probeJupyterApi, processSnapshot, type PidState, type Prober } from './liveness';
 import { RUNTIME_FILE, kindFromFileName, parseRuntimeInfo, pidFromFileName, type RuntimeServerInfo } from './runtimeFile';
 
 export type DiscoveryState = 'live' | 'stale' | 'malformed';
@@ -66,9 +66,12 @@ export class RuntimeScanner {
   private readonly files = new Map<string, FileCacheEntry>();
   private readonly probes = new Map<string, ProbeCacheEntry>();
   private readonly deps: ScannerDeps;
+  /** The system's own pid states: one /proc listing per scan where it can be trusted (not when given a pidState). */
+  private readonly snapshotPids: boolean;
 
   constructor(deps: Partial<ScannerDeps> = {}) {
     this.deps = { pidState, probe: probeJupyterApi, log: nullLogger, ...deps };
+    this.snapshotPids = deps.pidState === undefined;
   }
 
   async scan(dirs: readonly string[], options: ScanOptions = {}): Promise<DiscoveredServer[]> {
@@ -76,6 +79,7 @@ export class RuntimeScanner {
     const parseStale = options.parseStale ?? true;
     const blocking = options.blocking ?? false;
     const perDir = await Promise.all(dirs.map((d) => this.listDir(d)));
+    const stateOf = (this.snapshotPids ? processSnapshot() : undefined) ?? this.deps.pidState;
     const paths = perDir.flat();
     const seen = new Set(paths);
     for (const k of this.files.keys()) if (!seen.has(k)) this.files.delete(k);
@@ -83,7 +87,7 @@ export class RuntimeScanner {
     const results = await Promise.all(
       paths.map(async (file): Promise<DiscoveredServer | undefined> => {
         const pidInName = pidFromFileName(file);
-        const alive = pidInName === undefined ? 'unknown' : this.deps.pidState(pidInName);
+        const alive = pidInName === undefined ? 'unknown' : stateOf(pidInName);
         if (alive === 'dead' && !parseStale) {
           return { file, state: 'stale', pid: pidInName, reason: staleReason(pidInName as number) };
         }
@@ -94,7 +98,7 @@ export class RuntimeScanner {
           return { file, state: 'malformed', pid: pidInName, reason: parsed.message, error: parsed };
         }
         const info = parsed;
-        const pidAlive = info.pid === pidInName ? alive : this.deps.pidState(info.pid);
+        const pidAlive = info.pid === pidInName ? alive : stateOf(info.pid);
         if (pidAlive === 'dead') return { file, state: 'stale', pid: info.pid, info, reason: staleReason(info.pid) };
         if (!probe) return { file, state: 'live', pid: info.pid, info, reason: `process ${info.pid} is running` };
         const answer = await this.probe(file, info, options.probeTimeoutMs ?? 1500);
@@ -112,7 +116,8 @@ export class RuntimeScanner {
         return server;
       }),
     );
-    return results.filter((r): r is DiscoveredServer => r !== undefined).sort((a, b) => a.file.localeCompare(b.file));
+    // Code-unit order: paths, not words (localeCompare cost ~10 ms for 10,000 files).
+    return results.filter((r): r is DiscoveredServer => r !== undefined).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   }
 
   /** Forget cached probe answers (a server restarted on the same pid file, a manual refresh). */
@@ -132,9 +137,10 @@ export class RuntimeScanner {
   }
 
   private async read(file: string, blocking: boolean): Promise<RuntimeServerInfo | JupyterError | undefined> {
+    if (blocking) return this.readBlocking(file);
     let st: Stats;
     try {
-      st = blocking ? statSync(file) : await stat(file);
+      st = await stat(file);
     } catch {
       this.files.delete(file);
       return undefined;
@@ -143,7 +149,7 @@ export class RuntimeScanner {
     if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.parsed;
     let parsed: RuntimeServerInfo | JupyterError;
     try {
-      const text = blocking ? readFileSync(file, 'utf8') : await readFile(file, 'utf8');
+      const text = await readFile(file, 'utf8');
       parsed = parseRuntimeInfo(text, file, kindFromFileName(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -154,6 +160,41 @@ export class RuntimeScanner {
     }
     this.files.set(file, { mtimeMs: st.mtimeMs, size: st.size, parsed });
     return parsed;
+  }
+
+  /** As `read`, synchronously, with one open/fstat/read/close per file (its stat from the open file). */
+  private readBlocking(file: string): RuntimeServerInfo | JupyterError | undefined {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (err) {
+      this.files.delete(file);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return new InvalidInputError(`${file}: cannot be read (${(err as Error).message}).`, { hint: 'Check its permissions.' });
+    }
+    try {
+      const st = fstatSync(fd);
+      const cached = this.files.get(file);
+      if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.parsed;
+      let parsed: RuntimeServerInfo | JupyterError;
+      try {
+        const buf = Buffer.allocUnsafe(st.size);
+        let n = 0;
+        while (n < st.size) {
+          const got = readSync(fd, buf, n, st.size - n, n);
+          if (got === 0) break;
+          n += got;
+        }
+        parsed = parseRuntimeInfo(buf.toString('utf8', 0, n), file, kindFromFileName(file));
+      } catch (err) {
+        parsed =
+          err instanceof JupyterError ? err : new InvalidInputError(`${file}: cannot be read (${(err as Error).message}).`, { hint: 'Check its permissions.' });
+      }
+      this.files.set(file, { mtimeMs: st.mtimeMs, size: st.size, parsed });
+      return parsed;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private async probe(file: string, info: RuntimeServerInfo, timeoutMs: number): Promise<ProbeCacheEntry> {

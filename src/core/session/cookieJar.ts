@@ -198,7 +198,7 @@ export class ServerCookieJar {
     if (hit !== undefined && now < hit.validUntil) return hit;
     const u = typeof url === 'string' ? new URL(url) : url;
     const host = this.hostCookies(u, now);
-    const path = u.pathname || '/';
+    const path = decodedPath(u);
     // The same order as tough-cookie's own lookup for the path: its store's order, filtered.
     const { pathMatch } = toughCookie();
     const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, c.path));
@@ -241,6 +241,16 @@ export class ServerCookieJar {
 
   get size(): number {
     return this.all().length;
+  }
+}
+
+/** The request path as tough-cookie matches it: decoded (decodeURI), as given when that fails. */
+function decodedPath(u: URL): string {
+  const p = u.pathname || '/';
+  try {
+    return decodeURI(p);
+  } catch {
+    return p;
   }
 }
 
