@@ -51,7 +51,7 @@ function snapshotOut(root: string): string {
 const ANALYSIS: Record<string, string> = {
   rest:
     'The client\'s own CPU per request is now about that of undici `request()` with hand-set headers (5b, stub server): the jar\'s lookups are memoised, and `send()` dispatches with a handler of undici\'s own dispatch interface instead of `request()`. ' +
-    'At concurrency 1 the remaining difference is within the run\'s per-round spread (see the per-round ratios); at concurrency 16 the server is the bottleneck.',
+    'At concurrency 1 the remaining difference is within the run\'s per-round spread (see the per-round ratios); at concurrency 16 the server is the bottleneck and all three contenders tie (ratios of ~1.0x land on either side of 1.00x from run to run).',
   websocket:
     'The stock server adds ~40 ms to every sequential round trip for every client (no TCP_NODELAY on kernel WebSockets: Nagle meets delayed ACK), so there all three tie at ~1.00x; the nodelay variant shows the clients\' own costs. ' +
       'The burst ratios move by about ±0.2x between runs of the same code on this shared machine (nodelay burst ours/floor: 0.96x, 1.16x, 1.03x in three runs).',
