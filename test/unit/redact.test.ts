@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseRuntimeInfo } from '../../src/core/discovery/runtimeFile';
 import { REDACTED, clearRegisteredSecrets, redact, redactHeaders, registerSecret } from '../../src/core/util/redact';
 
 describe('redact', () => {
@@ -27,6 +28,18 @@ describe('redact', () => {
     assert.equal(redact('failed with p@ss word! and p%40ss%20word!'), `failed with ${REDACTED} and ${REDACTED}`);
     clearRegisteredSecrets();
     assert.equal(redact('p@ss word!'), 'p@ss word!');
+  });
+
+  it('a discovery scan of thousands of runtime files never pushes a secret in use out of the registry', () => {
+    clearRegisteredSecrets();
+    registerSecret('cookie-value-in-use-42');
+    for (let i = 0; i < 2000; i++) {
+      const body = JSON.stringify({ url: `http://127.0.0.1:${10000 + i}/`, token: `scan-token-${i}-abcdef`, pid: 100000 + i, port: 10000 + i });
+      parseRuntimeInfo(body, `/tmp/jpserver-${100000 + i}.json`);
+    }
+    assert.equal(redact('Cookie value cookie-value-in-use-42 leaked?'), `Cookie value ${REDACTED} leaked?`);
+    assert.equal(redact('recent scan-token-1999-abcdef'), `recent ${REDACTED}`, 'recently seen tokens are still masked');
+    clearRegisteredSecrets();
   });
 
   it('redacts secret headers by name and leaves others', () => {

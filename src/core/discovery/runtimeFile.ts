@@ -84,7 +84,8 @@ export function parseRuntimeInfo(text: string, source: string, kind?: ServerKind
     return v;
   };
   const token = str('token', false) ?? '';
-  registerSecret(token);
+  // Only read: a scan parses thousands of files. Once the token is used, its credential registers it as in use.
+  registerSecret(token, 'seen');
   const url = str('url', true) as string;
   const pid = int('pid', true) as number;
   if (pid === 0) throw bad('"pid" is 0');

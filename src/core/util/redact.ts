@@ -3,7 +3,7 @@
  *
  * Two layers: patterns that recognise where secrets live in HTTP traffic (headers, `?token=`, cookie pairs,
  * tornado signed values, JSON fields), and a bounded registry of secret values this process has handled
- * (tokens, passwords, cookie values), so a secret is masked even where no pattern expects it.
+ * (tokens, passwords, cookie values; bounded per origin), so a secret is masked even where no pattern expects it.
  */
 export const REDACTED = '[redacted]';
 
@@ -18,25 +18,33 @@ const SECRET_HEADER_NAMES = new Set([
 
 const MAX_KNOWN_SECRETS = 512;
 const MIN_SECRET_LENGTH = 4;
-const knownSecrets = new Set<string>();
+/**
+ * Where a secret came from. `in-use`: a credential, a stored secret or a cookie value this process works with.
+ * `seen`: a value merely read, e.g. the token in each of thousands of runtime files a discovery scan parses. Each
+ * kind has its own bound, so a large scan can never push a live credential or cookie out of the registry.
+ */
+export type SecretOrigin = 'in-use' | 'seen';
+const knownSecrets: Record<SecretOrigin, Set<string>> = { 'in-use': new Set(), seen: new Set() };
 
-/** Remember a secret value so `redact` masks it anywhere, also URL-encoded. Bounded: the oldest are forgotten. */
-export function registerSecret(value: string | undefined | null): void {
+/** Remember a secret value so `redact` masks it anywhere, also URL-encoded. Bounded per origin: the oldest are forgotten. */
+export function registerSecret(value: string | undefined | null, origin: SecretOrigin = 'in-use'): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
+  const set = knownSecrets[origin];
   for (const v of new Set([value, encodeURIComponent(value)])) {
-    knownSecrets.delete(v);
-    knownSecrets.add(v);
+    set.delete(v);
+    set.add(v);
   }
-  while (knownSecrets.size > MAX_KNOWN_SECRETS) {
-    const oldest = knownSecrets.values().next().value;
+  while (set.size > MAX_KNOWN_SECRETS) {
+    const oldest = set.values().next().value;
     if (oldest === undefined) break;
-    knownSecrets.delete(oldest);
+    set.delete(oldest);
   }
 }
 
 /** For tests: forget every registered secret. */
 export function clearRegisteredSecrets(): void {
-  knownSecrets.clear();
+  knownSecrets['in-use'].clear();
+  knownSecrets.seen.clear();
 }
 
 export function isSecretHeader(name: string): boolean {
@@ -64,9 +72,9 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
 
 export function redact(text: string): string {
   let out = text;
-  if (knownSecrets.size > 0) {
+  if (knownSecrets['in-use'].size + knownSecrets.seen.size > 0) {
     // Longest first, so a secret that contains another is masked whole.
-    const values = [...knownSecrets].sort((a, b) => b.length - a.length);
+    const values = [...knownSecrets['in-use'], ...knownSecrets.seen].sort((a, b) => b.length - a.length);
     for (const v of values) {
       if (out.includes(v)) out = out.split(v).join(REDACTED);
     }
