@@ -71,6 +71,37 @@ describe('the audit service over registry connections (real servers)', () => {
     }
   });
 
+  it('a caller that cancels only leaves a shared audit: the run goes on for the caller that did not cancel', async () => {
+    const c = registry.get(insecure.url)!;
+    const service = new AuditService({ log, policy: () => auditPolicy(), runtimeDirs: () => [] });
+    try {
+      const automatic = service.run(c);
+      const controller = new AbortController();
+      const fromReport = service.run(c, controller.signal);
+      controller.abort();
+      const left = await fromReport;
+      assert.equal(left.status, 'running', 'the cancelling caller stops waiting at once');
+      assert.ok(service.isRunning(c.id), 'the shared run was not cancelled');
+      const done = await automatic;
+      assert.equal(done.status, 'done');
+      assert.ok(done.report && done.report.findings.length > 0);
+      // Two cancellable callers: the run is cancelled only when both have left.
+      const a = new AbortController();
+      const b = new AbortController();
+      const first = service.run(c, a.signal);
+      const second = service.run(c, b.signal);
+      a.abort();
+      assert.equal((await first).status, 'running');
+      assert.ok(service.isRunning(c.id));
+      b.abort();
+      const cancelled = await second;
+      assert.equal(cancelled.status, 'failed');
+      assert.match(cancelled.error ?? '', /cancelled/);
+    } finally {
+      service.dispose();
+    }
+  });
+
   it('a server that cannot be reached fails with the typed reason, nothing thrown', async () => {
     const gone = await startJupyter({ flavor: 'server' });
     const c = await registry.add({ url: gone.url, credential: tokenCredential(gone.token) });

@@ -33,6 +33,13 @@ export interface AuditServiceDeps {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+interface RunningAudit {
+  readonly promise: Promise<AuditEntry>;
+  readonly controller: AbortController;
+  /** Callers still waiting for it that could cancel (or, without a signal, never will). */
+  waiting: number;
+}
+
 /**
  * Runs the security audit for servers of the registry: at most one run per server at a time (a second request
  * joins the running one), each cancellable, results kept in memory per server id. The credential goes from the
@@ -40,7 +47,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
  */
 export class AuditService implements Disposable {
   private readonly entries = new Map<string, AuditEntry>();
-  private readonly running = new Map<string, { promise: Promise<AuditEntry>; controller: AbortController }>();
+  private readonly running = new Map<string, RunningAudit>();
   private readonly changed = new Emitter<string>();
   /** Fires with the server id whose entry changed. */
   readonly onDidChange = this.changed.event;
@@ -61,21 +68,43 @@ export class AuditService implements Disposable {
     return this.running.has(serverId);
   }
 
-  /** Audits the server, or joins the audit already running for it. Resolves with the entry; never rejects. */
+  /**
+   * Audits the server, or joins the audit already running for it. Resolves with the entry; never rejects. A caller
+   * whose `signal` aborts stops waiting at once (with the entry as it stands); the run itself is cancelled only when
+   * every caller that joined it has left — a caller without a signal (an automatic audit) keeps it going.
+   */
   run(server: ServerConnection, signal?: AbortSignal): Promise<AuditEntry> {
-    const existing = this.running.get(server.id);
-    if (existing) {
-      signal?.addEventListener('abort', () => existing.controller.abort(), { once: true });
-      return existing.promise;
+    let run = this.running.get(server.id);
+    if (!run) {
+      const controller = new AbortController();
+      const previous = this.entries.get(server.id);
+      this.set(server.id, { ...previous, status: 'running' });
+      const promise = this.doRun(server, controller.signal).finally(() => this.running.delete(server.id));
+      run = { promise, controller, waiting: 0 };
+      this.running.set(server.id, run);
     }
-    const controller = new AbortController();
-    if (signal?.aborted) controller.abort();
-    signal?.addEventListener('abort', () => controller.abort(), { once: true });
-    const previous = this.entries.get(server.id);
-    this.set(server.id, { ...previous, status: 'running' });
-    const promise = this.doRun(server, controller.signal).finally(() => this.running.delete(server.id));
-    this.running.set(server.id, { promise, controller });
-    return promise;
+    return this.join(server.id, run, signal);
+  }
+
+  private join(serverId: string, run: RunningAudit, signal: AbortSignal | undefined): Promise<AuditEntry> {
+    run.waiting++;
+    if (!signal) return run.promise;
+    return new Promise<AuditEntry>((resolve) => {
+      const leave = (): void => {
+        if (--run.waiting === 0) {
+          run.controller.abort();
+          void run.promise.then(resolve);
+        } else {
+          resolve(this.entries.get(serverId) ?? { status: 'running' });
+        }
+      };
+      if (signal.aborted) return leave();
+      signal.addEventListener('abort', leave, { once: true });
+      void run.promise.then((entry) => {
+        signal.removeEventListener('abort', leave);
+        resolve(entry);
+      });
+    });
   }
 
   /** Cancels the server's running audit (its previous report stays). */
