@@ -19,6 +19,7 @@ import {
   pickQuickItem,
   quickInput,
   screenshotPath,
+  showHover,
   typeInQuickInput,
   waitForQuickInputText,
   waitForWebviewText,
@@ -102,9 +103,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     assert.match(rows[2]?.text ?? '', /python3.*(idle|starting|busy)/);
     assert.match(rows[3]?.text ?? '', /analysis\.ipynb.*python3/);
     assert.match(rows[4]?.text ?? '', /^Security.*\d warning\(s\)/);
-    await page().mouse.move(900, 500);
-    await rows[1]!.locator.hover();
-    await page().locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Root dir' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await showHover(page(), rows[1]!.locator, 'Root dir');
     await screenshot(page(), screenshotPath(version, 'explorer-tooltip'));
     await page().mouse.move(900, 500);
   });
@@ -192,9 +191,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     const findings = rows.filter((r) => r.level === 4);
     assert.ok(findings.some((r) => r.text.includes('login-cookie-long-lived')), JSON.stringify(findings.map((r) => r.text)));
     const shown = (proxy ? findings.find((r) => r.text.includes('plain-http-remote')) : findings[0]) ?? findings[0]!;
-    await p.mouse.move(900, 500);
-    await shown.locator.hover();
-    await p.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Evidence' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await showHover(p, shown.locator, 'Evidence');
     await sleep(300);
     await screenshot(p, screenshotPath(version, 'security-tree'));
     await p.mouse.move(900, 500);
@@ -250,18 +247,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     // Each new attempt repaints the row (and closes its hover); after a few, attempts are seconds apart. A hover
     // that a repaint closed is opened again.
     await sleep(10_000);
-    const hover = p.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Next attempt at' }).first();
-    for (let attempt = 1; ; attempt++) {
-      await p.mouse.move(900, 500);
-      await sleep(300);
-      await row!.locator.hover();
-      try {
-        await hover.waitFor({ state: 'visible', timeout: 8_000 });
-        break;
-      } catch (err) {
-        if (attempt >= 4) throw err;
-      }
-    }
+    await showHover(p, row!.locator, 'Next attempt at');
     await screenshot(p, screenshotPath(version, 'session-states'));
     await p.mouse.move(900, 500);
   });

@@ -150,3 +150,23 @@ export async function waitForWebviewText(page: Page, text: string | RegExp, time
   }
   throw new Error(`no webview showed ${String(text)} within ${timeoutMs} ms`);
 }
+
+/**
+ * Rests the pointer on `target` until the workbench shows a hover containing `text`. The workbench opens a hover
+ * only after the pointer rests, and a repaint of the row (a busy machine, a state change) closes it: move away and
+ * rest again, up to `attempts` times.
+ */
+export async function showHover(page: Page, target: Locator, text: string, attempts = 4): Promise<void> {
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.mouse.move(900, 500);
+    await new Promise((r) => setTimeout(r, 300));
+    await target.hover();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 8_000 });
+      return;
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
+}
