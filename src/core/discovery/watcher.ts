@@ -5,6 +5,7 @@ import type { Disposable } from '../util/disposable';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { nullLogger } from '../util/log';
+import { pidState } from './liveness';
 import { RUNTIME_FILE } from './runtimeFile';
 import type { DiscoveredServer, RuntimeScanner, ScanOptions } from './scanner';
 
@@ -44,7 +45,7 @@ export class DiscoveryWatcher implements Disposable {
     private dirs: readonly string[],
     options: WatchOptions = {},
     private readonly log: Logger = nullLogger,
-    private readonly pidAlive: (pid: number) => boolean = defaultPidAlive,
+    private readonly pidAlive: (pid: number) => boolean = (pid) => pidState(pid) === 'alive',
   ) {
     this.o = { ...DEFAULTS, ...options };
   }
@@ -159,14 +160,5 @@ export class DiscoveryWatcher implements Disposable {
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
     this.changed.dispose();
-  }
-}
-
-function defaultPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,4 +1,5 @@
 import { listWithJupyterCommand } from '../../core/discovery/listCommand';
+import { pidState } from '../../core/discovery/liveness';
 import { currentDirContext, runtimeDirsToScan } from '../../core/discovery/runtimeDirs';
 import { RuntimeScanner, type DiscoveredServer } from '../../core/discovery/scanner';
 import { DiscoveryWatcher } from '../../core/discovery/watcher';
@@ -99,7 +100,7 @@ export class DiscoveryService implements Disposable {
   private publish(): void {
     const fromFiles = this.watcher?.liveServers ?? [];
     // Servers the command listed stay only while their process runs (the command is not re-run on a timer).
-    const listed = this.listed.filter((d) => d.pid === undefined || pidAlive(d.pid));
+    const listed = this.listed.filter((d) => d.pid === undefined || pidState(d.pid) === 'alive');
     this.registry.setDiscovered([...fromFiles, ...listed]);
   }
 
@@ -115,11 +116,3 @@ export class DiscoveryService implements Disposable {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
