@@ -30,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const { logger: log, subscription } = createChannelLogger(output);
   push(subscription);
 
-  let settings = readSettings();
+  const settings = readSettings();
   const secrets = new SecretStorageAdapter(context.secrets);
   const registry = push(new ServerRegistry({ secrets, state: new MementoStateStore(context.globalState), log, lifecycle: settings.lifecycle }));
   registryForDeactivate = registry;
@@ -49,13 +49,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const reports = push(new ReportDocuments());
   for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
-  const hasServers = (): Thenable<unknown> => vscode.commands.executeCommand('setContext', 'secureJupyter.hasServers', registry.list().length > 0);
-  push(registry.onDidChange(() => void hasServers()));
-  void hasServers();
+  // The context key changes with the server list, not with each kernel listing: set it only when it flips.
+  let hasServers: boolean | undefined;
+  const updateHasServers = (): void => {
+    const next = registry.list().length > 0;
+    if (next === hasServers) return;
+    hasServers = next;
+    void vscode.commands.executeCommand('setContext', 'secureJupyter.hasServers', next);
+  };
+  push(registry.onDidChange(updateHasServers));
+  updateHasServers();
 
   push(
     onDidChangeSettings((next) => {
-      settings = next;
       registry.updateLifecycle(next.lifecycle);
       poller.setInterval(next.kernelRefreshMs);
       autoConnect.update(next);

@@ -55,10 +55,6 @@ export class SecurityState implements Disposable {
     this.onRegistryChange();
   }
 
-  get auditOnConnect(): boolean {
-    return this.settings.auditOnConnect;
-  }
-
   view(serverId: string): SecurityView | undefined {
     const entry = this.service.get(serverId);
     if (!entry) return undefined;
