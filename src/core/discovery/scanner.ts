@@ -57,6 +57,9 @@ interface ProbeCacheEntry {
 
 const PROBE_TTL_MS = 60_000;
 
+/** From this many runtime files on, a scan reads every pid's state from one /proc listing. */
+const SNAPSHOT_MIN_FILES = 64;
+
 /**
  * Reads the runtime dirs: every `nbserver-*.json` / `jpserver-*.json`, live or stale with the reason,
  * malformed ones reported and skipped. Unchanged files are not re-read and recent probe answers are reused,
@@ -79,8 +82,9 @@ export class RuntimeScanner {
     const parseStale = options.parseStale ?? true;
     const blocking = options.blocking ?? false;
     const perDir = await Promise.all(dirs.map((d) => this.listDir(d)));
-    const stateOf = (this.snapshotPids ? processSnapshot() : undefined) ?? this.deps.pidState;
     const paths = perDir.flat();
+    // One /proc listing pays off against many kill(pid, 0) calls, not against the usual handful of files.
+    const stateOf = (this.snapshotPids && paths.length >= SNAPSHOT_MIN_FILES ? processSnapshot() : undefined) ?? this.deps.pidState;
     const seen = new Set(paths);
     for (const k of this.files.keys()) if (!seen.has(k)) this.files.delete(k);
 

@@ -25,6 +25,8 @@ const MIN_SECRET_LENGTH = 4;
  */
 export type SecretOrigin = 'in-use' | 'seen';
 const knownSecrets: Record<SecretOrigin, Set<string>> = { 'in-use': new Set(), seen: new Set() };
+/** Every known secret, longest first (so one that contains another is masked whole); rebuilt after a change. */
+let longestFirst: string[] | undefined;
 
 /** Remember a secret value so `redact` masks it anywhere, also URL-encoded. Bounded per origin: the oldest are forgotten. */
 export function registerSecret(value: string | undefined | null, origin: SecretOrigin = 'in-use'): void {
@@ -39,12 +41,14 @@ export function registerSecret(value: string | undefined | null, origin: SecretO
     if (oldest === undefined) break;
     set.delete(oldest);
   }
+  longestFirst = undefined;
 }
 
 /** For tests: forget every registered secret. */
 export function clearRegisteredSecrets(): void {
   knownSecrets['in-use'].clear();
   knownSecrets.seen.clear();
+  longestFirst = undefined;
 }
 
 export function isSecretHeader(name: string): boolean {
@@ -73,9 +77,8 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function redact(text: string): string {
   let out = text;
   if (knownSecrets['in-use'].size + knownSecrets.seen.size > 0) {
-    // Longest first, so a secret that contains another is masked whole.
-    const values = [...knownSecrets['in-use'], ...knownSecrets.seen].sort((a, b) => b.length - a.length);
-    for (const v of values) {
+    longestFirst ??= [...knownSecrets['in-use'], ...knownSecrets.seen].sort((a, b) => b.length - a.length);
+    for (const v of longestFirst) {
       if (out.includes(v)) out = out.split(v).join(REDACTED);
     }
   }
