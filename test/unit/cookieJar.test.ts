@@ -385,7 +385,7 @@ describe('session/cookieJar: a late clearing reply after a re-login', () => {
   it('does not let a reply to a request that carried the old login cookie clear the new one', () => {
     const jar = new ServerCookieJar();
     jar.setFromResponse(BASE, [`username-127-0-0-1-1=${OLD}; HttpOnly; Path=/`]);
-    const sent = jar.loginCookie(BASE)?.value ?? null; // what a request carried before the re-login
+    const sent = jar.sentLoginCookies(BASE); // what a request carried before the re-login
     jar.setFromResponse(BASE, [`username-127-0-0-1-1=${NEW}; HttpOnly; Path=/`]); // the re-login
     const r = jar.setFromResponse(BASE, [CLEAR], sent);
     assert.deepEqual(r.clearedLogin, []);
@@ -393,10 +393,23 @@ describe('session/cookieJar: a late clearing reply after a re-login', () => {
     assert.equal(jar.loginCookie(BASE)?.value, NEW);
   });
 
+  it('judges each login cookie by the value the request carried under its own name', () => {
+    const jar = new ServerCookieJar();
+    const HUB = 'jupyterhub-user-bob=%s; HttpOnly; Path=/';
+    jar.setFromResponse(BASE, [`username-127-0-0-1-1=${OLD}; HttpOnly; Path=/`, HUB.replace('%s', NEW)]);
+    const sent = jar.sentLoginCookies(BASE);
+    assert.equal(sent.size, 2);
+    // The request carried the current value of the second cookie: its clear is genuine, even though another login
+    // cookie comes first for this URL.
+    const r = jar.setFromResponse(BASE, ['jupyterhub-user-bob=; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/'], sent);
+    assert.deepEqual(r.staleClears, []);
+    assert.deepEqual(r.clearedLogin, ['jupyterhub-user-bob']);
+  });
+
   it('a clearing reply to a request that carried the current cookie (or none known) still ends the session', () => {
     const jar = new ServerCookieJar();
     jar.setFromResponse(BASE, [`username-127-0-0-1-1=${OLD}; HttpOnly; Path=/`]);
-    const r = jar.setFromResponse(BASE, [CLEAR], OLD);
+    const r = jar.setFromResponse(BASE, [CLEAR], new Map([['username-127-0-0-1-1', OLD]]));
     assert.deepEqual(r.clearedLogin, ['username-127-0-0-1-1']);
     assert.equal(jar.loginCookie(BASE), undefined);
 

@@ -82,11 +82,11 @@ export class ServerCookieJar {
 
   /**
    * Stores the `Set-Cookie` lines of a response to `url`. Malformed or foreign cookies are reported, not thrown.
-   * `sentLogin` is the login cookie value the request carried (null: none), when known: a response that clears the
-   * login cookie after a newer one was stored (a request sent before a re-login, answered after it) only speaks
-   * for the old session, and is not allowed to end the new one.
+   * `sent` is what the request carried (`sentLoginCookies`), when known: a response that clears a login cookie
+   * after a newer value was stored under that name (a request sent before a re-login, answered after it) only
+   * speaks for the old session, and is not allowed to end the new one.
    */
-  setFromResponse(url: URL | string, setCookie: readonly string[], sentLogin?: string | null): SetCookieResult {
+  setFromResponse(url: URL | string, setCookie: readonly string[], sent?: ReadonlyMap<string, string>): SetCookieResult {
     const result: SetCookieResult = { stored: [], rejected: [], clearedLogin: [], staleClears: [] };
     const now = this.now();
     for (const line of setCookie) {
@@ -103,9 +103,9 @@ export class ServerCookieJar {
         clearing &&
         parsed.key !== XSRF_COOKIE &&
         (isLoginCookie(parsed) || this.cookiesFor(url).some((c) => c.key === parsed.key && isLoginCookie(c)));
-      if (clearsLogin && sentLogin !== undefined) {
-        const current = this.cookiesFor(url).find((c) => c.key === parsed.key)?.value;
-        if (current !== undefined && current !== sentLogin) {
+      if (clearsLogin && sent !== undefined) {
+        const current = this.lookup(url).cookies.find((c) => c.key === parsed.key)?.value;
+        if (current !== undefined && current !== sent.get(parsed.key)) {
           result.staleClears.push(parsed.key);
           continue;
         }
@@ -147,6 +147,13 @@ export class ServerCookieJar {
   /** The `_xsrf` value that applies to `url`, for the `X-XSRFToken` header. */
   xsrfToken(url: URL | string): string | undefined {
     return this.lookup(url).xsrf;
+  }
+
+  /** The login cookies a request to `url` carries, value by name: pass to `setFromResponse` with its reply. */
+  sentLoginCookies(url: URL | string): ReadonlyMap<string, string> {
+    const l = this.lookup(url);
+    l.loginValues ??= new Map(l.cookies.filter(isLoginCookie).map((c) => [c.key, c.value]));
+    return l.loginValues;
   }
 
   /** The login cookie that applies to `url`, if any and not expired. */
@@ -208,6 +215,7 @@ export class ServerCookieJar {
       xsrf: cookies.find((c) => c.key === XSRF_COOKIE)?.value,
       login: cookies.find(isLoginCookie),
       header: undefined,
+      loginValues: undefined,
     };
     remember(this.lookups, key, entry);
     return entry;

@@ -14,6 +14,8 @@ export interface Lookup {
   readonly validUntil: number;
   readonly xsrf: string | undefined;
   readonly login: Cookie | undefined;
+  /** Every login cookie's value by name (computed on first use): what a request to this URL carries. */
+  loginValues: ReadonlyMap<string, string> | undefined;
   header: string | undefined;
 }
 

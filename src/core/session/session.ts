@@ -89,8 +89,8 @@ export class JupyterSession {
   }
 
   /** Called by the cookie interceptor for every response (and WebSocket upgrade). */
-  recordSetCookie(url: URL | string, lines: readonly string[], sentLogin?: string | null): SetCookieResult {
-    const result = this.jar.setFromResponse(url, lines, sentLogin);
+  recordSetCookie(url: URL | string, lines: readonly string[], sent?: ReadonlyMap<string, string>): SetCookieResult {
+    const result = this.jar.setFromResponse(url, lines, sent);
     if (result.staleClears.length > 0) this.log.debug(`kept the new login cookie: a reply to a request sent before the re-login cleared the old one (${result.staleClears.join(', ')})`);
     for (const r of result.rejected) this.log.warn(`ignored a cookie from the server: ${r.reason} (${r.line})`);
     if (result.stored.length > 0 || result.clearedLogin.length > 0) this.cookiesChanged.fire();

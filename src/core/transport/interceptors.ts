@@ -101,14 +101,14 @@ class SetCookieCapture extends ForwardingHandler {
     inner: DispatchHandler,
     private readonly url: string,
     private readonly session: JupyterSession,
-    /** The login cookie value the request carried (null: none). */
-    private readonly sentLogin: string | null,
+    /** The login cookies the request carried, value by name. */
+    private readonly sent: ReadonlyMap<string, string>,
   ) {
     super(inner);
   }
   private capture(headers: IncomingHttpHeaders): void {
     const lines = setCookieLines(headers);
-    if (lines.length > 0) this.session.recordSetCookie(this.url, lines, this.sentLogin);
+    if (lines.length > 0) this.session.recordSetCookie(this.url, lines, this.sent);
   }
   override onRequestUpgrade(c: DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
     this.capture(headers);
@@ -133,8 +133,7 @@ export function cookieInterceptor(session: JupyterSession) {
         headers['cookie'] = given ? `${([] as string[]).concat(given).join('; ')}; ${fromJar}` : fromJar;
         next = { ...opts, headers };
       }
-      const sentLogin = session.jar.loginCookie(url)?.value ?? null;
-      return dispatch(next, new SetCookieCapture(handler, url, session, sentLogin));
+      return dispatch(next, new SetCookieCapture(handler, url, session, session.jar.sentLoginCookies(url)));
     };
 }
 
