@@ -158,7 +158,7 @@ export class AuditService implements Disposable {
 }
 
 /** The connection's endpoint, credential, auth mode and trusted certificates, as the audit wants them. */
-export async function auditTargetOf(server: ServerConnection, logger: Logger): Promise<AuditTarget> {
+async function auditTargetOf(server: ServerConnection, logger: Logger): Promise<AuditTarget> {
   const transport: TransportOptions = server.saved?.trustedCertificates?.length ? { tls: { ca: server.saved.trustedCertificates } } : {};
   return { endpoint: server.endpoint, credential: await server.credential(), mode: server.authMode, logger, transport };
 }

@@ -13,7 +13,7 @@ export interface SilencedFor {
   unknown: string[];
 }
 
-export const ALL_SERVERS = '*';
+const ALL_SERVERS = '*';
 
 /** The server id a setting key names: its canonical URL, or undefined when the key is no server URL. */
 function keyServerId(key: string): string | undefined {
