@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cookieLifetime, expiryEnforcementFindings, formatDuration, loginCookieFindings, parseSetCookie } from '../../src/core/audit/cookieRules';
+import { cookieLifetime, expiryEnforcementFindings, formatDuration, loginCookieFindings, parseSetCookie, rejectedCookieFindings } from '../../src/core/audit/cookieRules';
+import { findRejectedCookies } from '../../src/core/audit/observe';
+import { evaluateAudit } from '../../src/core/audit/rules';
 import { floorSignificant } from '../../src/core/audit/fixes';
 import { auditPolicy, DEFAULT_AUDIT_POLICY } from '../../src/core/audit/policy';
 import { DEFAULT_LINE, HMAC, ISSUED, SIGNED, observations, withCookie } from './auditHelpers';
@@ -151,5 +153,32 @@ describe('audit: login cookie rules (literal Set-Cookie lines)', () => {
     assert.equal(formatDuration(45 * 60_000), '45 minutes');
     assert.equal(formatDuration(12_000), '12 seconds');
     assert.equal(formatDuration(Number.POSITIVE_INFINITY), 'forever');
+  });
+});
+
+describe('audit: cookies the client refused during the sign-in', () => {
+  const reply = (url: string, setCookie: string[]) => ({ method: 'GET' as const, url: new URL(url), status: 200, headers: { 'set-cookie': setCookie }, text: '' });
+
+  it('a __Secure- cookie without Secure and a __Host- cookie with a Path are observed as rejected, values redacted', () => {
+    const rejected = findRejectedCookies([
+      reply('https://jupyter.example.org/login', ['__Secure-session=pfx-secret-1; HttpOnly; Path=/', `${DEFAULT_LINE}`]),
+      reply('https://jupyter.example.org/tree', ['__Host-x=pfx-secret-2; Secure; Path=/tree/']),
+    ]);
+    assert.deepEqual(rejected.map((r) => r.line), ['__Secure-session=[redacted]; HttpOnly; Path=/', '__Host-x=[redacted]; Secure; Path=/tree/']);
+    assert.match(rejected[0]?.reason ?? '', /__Secure prefix/);
+    assert.match(rejected[1]?.reason ?? '', /__Host prefix/);
+
+    const findings = evaluateAudit(observations('https://jupyter.example.org/', { rejectedCookies: rejected })).findings;
+    const f = findings.find((x) => x.id === 'cookie-rejected');
+    assert.ok(f, findings.map((x) => x.id).join());
+    assert.equal(f.severity, 'warning');
+    assert.match(f.title, /2 cookies/);
+    assert.ok(f.evidence.includes('__Secure-session=[redacted]; HttpOnly; Path=/ (Cookie has __Secure prefix'), f.evidence);
+    assert.ok(!f.evidence.includes('pfx-secret'), f.evidence);
+  });
+
+  it('nothing refused, no finding (the default Jupyter cookies are all accepted)', () => {
+    assert.deepEqual(findRejectedCookies([reply('http://127.0.0.1:8888/login', [DEFAULT_LINE, '_xsrf=2|d58600fe|91499a1c|1795420612; Path=/'])]), []);
+    assert.deepEqual(rejectedCookieFindings(observations()), []);
   });
 });

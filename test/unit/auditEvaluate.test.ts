@@ -24,6 +24,7 @@ function worst(url = 'http://10.1.2.3:8888/', line = DEFAULT_LINE.replace('; Htt
     page: { request: 'GET /tree', status: 200, apiTokenAttribute: true, tokenLinks: 1 },
     expiredReplay: { cookieName: 'username-127-0-0-1-8888', expiredAt: ISSUED, request: 'GET /api/status', status: 200, outcome: 'accepted', detail: '' },
     runtimeFiles: [{ path: '/srv/rt/nbserver-1.json', kind: 'server-info', mode: 0o644, dirs: open }],
+    rejectedCookies: [{ line: '__Secure-sid=[redacted]; Path=/', reason: 'Cookie has __Secure prefix but Secure attribute is not set' }],
   });
 }
 

@@ -457,3 +457,136 @@ describe('session/cookieJar: memoised lookups agree with tough-cookie', () => {
     }
   });
 });
+
+describe('session/cookieJar: RFC 6265 order, raw paths, duplicate _xsrf, restored expiry, prefixes', () => {
+  afterEach(() => clearRegisteredSecrets());
+  const origin = 'http://127.0.0.1:18871';
+
+  it('lists longer paths first, then earlier creation (§5.4), whatever order they were stored in', () => {
+    let t = Date.parse('2026-12-01T00:00:00Z');
+    const jar = new ServerCookieJar(undefined, () => new Date(t));
+    jar.setFromResponse(`${origin}/user/bob/login`, ['a=root; Path=/']);
+    t += 1000;
+    jar.setFromResponse(`${origin}/user/bob/login`, ['z=first; Path=/user/bob/']);
+    t += 1000;
+    jar.setFromResponse(`${origin}/user/bob/login`, ['a=deep; Path=/user/bob/', 'b=later; Path=/']);
+    assert.equal(jar.cookieHeader(`${origin}/user/bob/api/status`), 'z=first; a=deep; a=root; b=later');
+    assert.deepEqual(jar.cookiesFor(`${origin}/user/bob/api/status`).map((c) => c.value), ['first', 'deep', 'root', 'later']);
+  });
+
+  for (const base of ['/user/j%C3%BCrgen/', '/a%20b/']) {
+    it(`sends cookies whose Path is percent-encoded (${base}) back to that base path`, () => {
+      const jar = new ServerCookieJar();
+      const login = `username-127-0-0-1-18871="2|1:0|10:1795420612|24:username-127-0-0-1-18871|44:Zm9v|abc"; HttpOnly; Path=${base}`;
+      jar.setFromResponse(`${origin}${base}login`, [login, `_xsrf=${XSRF_VALUE}; Path=${base}`]);
+      const api = `${origin}${base}api/kernels`;
+      assert.match(jar.cookieHeader(api), /^username-127-0-0-1-18871=.*; _xsrf=/);
+      assert.equal(jar.xsrfToken(api), XSRF_VALUE);
+      assert.ok(jar.loginCookie(new URL(api)));
+      assert.equal(jar.cookieHeader(`${origin}/api/kernels`), '', 'not outside the base path');
+    });
+
+    it(`our own fallback _xsrf and a Path-less cookie set under ${base} are sent back there`, () => {
+      const jar = new ServerCookieJar();
+      jar.setClientCookie(`${origin}${base}`, '_xsrf', 'client-made-xsrf-1', base);
+      jar.setFromResponse(`${origin}${base}tree/x`, ['nopath=v']); // default-path: `${base}tree`
+      assert.equal(jar.xsrfToken(`${origin}${base}api/contents`), 'client-made-xsrf-1');
+      assert.deepEqual(jar.cookiesFor(`${origin}${base}tree/x/y`).map((c) => c.key), ['nopath', '_xsrf']);
+      assert.equal(jar.cookiesFor(`${origin}${base}api`).some((c) => c.key === 'nopath'), false);
+    });
+  }
+
+  it('a Path the server wrote unencoded (non-ASCII, space) still reaches the encoded request path', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(`${origin}/user/j%C3%BCrgen/login`, ['u=1; Path=/user/jürgen/', 's=2; Path=/a b/']);
+    assert.equal(jar.cookieHeader(`${origin}/user/j%C3%BCrgen/api`), 'u=1');
+    assert.equal(jar.cookieHeader(`${origin}/a%20b/api`), 's=2');
+    assert.equal(jar.cookieHeader(`${origin}/user/jxrgen/api`), '');
+  });
+
+  it('echoes the _xsrf Tornado reads (the last in the header) when two paths hold one', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(`${origin}/user/bob/tree`, ['_xsrf=under-base; Path=/user/bob/']);
+    jar.setFromResponse(`${origin}/user/bob/tree`, ['_xsrf=at-root; Path=/']);
+    const url = `${origin}/user/bob/api/kernels`;
+    assert.equal(jar.cookieHeader(url), '_xsrf=under-base; _xsrf=at-root');
+    assert.equal(jar.xsrfToken(url), 'at-root');
+  });
+
+  it('dropXsrf removes every _xsrf a request carries and nothing else', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(`${origin}/user/bob/tree`, [LOGIN.replace('18811', '18871'), '_xsrf=one; Path=/user/bob/', '_xsrf=two; Path=/', '_xsrf=elsewhere; Path=/other/']);
+    assert.equal(jar.dropXsrf(`${origin}/user/bob/api/kernels`), 2);
+    assert.equal(jar.xsrfToken(`${origin}/user/bob/api/kernels`), undefined);
+    assert.ok(jar.loginCookie(`${origin}/user/bob/`), 'the login cookie stays');
+    assert.equal(jar.xsrfToken(`${origin}/other/x`), 'elsewhere');
+  });
+
+  it('a jar saved with a relative Max-Age keeps an absolute expiry counted from creation, however often it is read', () => {
+    const created = Date.parse('2026-12-01T10:00:00Z');
+    // What tough-cookie serialised before the jar stored Max-Age as an Expires (older versions of this extension).
+    const saved = JSON.stringify({
+      version: 'tough-cookie@6.0.0',
+      storeType: 'MemoryCookieStore',
+      rejectPublicSuffixes: true,
+      enableLooseMode: false,
+      allowSpecialUseDomain: true,
+      prefixSecurity: 'silent',
+      cookies: [
+        {
+          key: 'username-127-0-0-1-18871',
+          value: '"2|1:0|10:1795420612|24:username-127-0-0-1-18871|44:Zm9v|abc"',
+          maxAge: 600,
+          domain: '127.0.0.1',
+          path: '/',
+          httpOnly: true,
+          hostOnly: true,
+          creation: new Date(created).toISOString(),
+          lastAccessed: new Date(created + 500_000).toISOString(),
+        },
+      ],
+    });
+    let t = created + 590_000;
+    const jar = ServerCookieJar.deserialize(saved, () => new Date(t));
+    assert.equal(jar.loginExpiry(`${origin}/`)?.getTime(), created + 600_000);
+    for (let i = 0; i < 5; i++) assert.ok(jar.loginCookie(`${origin}/api/status?i=${i}`));
+    t = created + 600_001;
+    assert.equal(jar.loginCookie(`${origin}/api/status`), undefined, 'expired at creation + Max-Age');
+    const reread = ServerCookieJar.deserialize(jar.serialize(), () => new Date(created));
+    assert.equal(reread.size, 0, 'and not saved again');
+  });
+
+  it('a restored jar keeps the absolute expiry across save and restore', () => {
+    const t0 = Date.parse('2026-12-01T10:00:00Z');
+    let t = t0;
+    const jar = new ServerCookieJar(undefined, () => new Date(t));
+    jar.setFromResponse(`${origin}/`, ['username-x="2|1:0|10:1|1:x|1:y|z"; Max-Age=60; Path=/']);
+    t = t0 + 30_000;
+    const restored = ServerCookieJar.deserialize(jar.serialize(), () => new Date(t));
+    assert.equal(restored.loginExpiry(`${origin}/`)?.getTime(), t0 + 60_000);
+    t = t0 + 60_001;
+    assert.equal(restored.loginCookie(`${origin}/`), undefined);
+  });
+
+  for (const [line, url, why] of [
+    ['__Secure-sid=s3cr3t-prefix-1; Path=/', 'https://jupyter.example.org/', /__Secure/],
+    ['__Host-sid=s3cr3t-prefix-2; Secure; Path=/sub/', 'https://jupyter.example.org/sub/', /__Host/],
+    ['__Host-sid=s3cr3t-prefix-3; Secure; Path=/; Domain=example.org', 'https://jupyter.example.org/', /__Host/],
+  ] as const) {
+    it(`reports ${line.split(';')[0]?.split('=')[0]} broken prefix rules as rejected, redacted (${line.split('; ').slice(1).join('; ')})`, () => {
+      const jar = new ServerCookieJar();
+      const r = jar.setFromResponse(url, [line, 'ok=fine; Path=/']);
+      assert.equal(r.rejected.length, 1, JSON.stringify(r.rejected));
+      assert.match(r.rejected[0]?.reason ?? '', why);
+      assert.ok(!r.rejected[0]?.line.includes('s3cr3t'), r.rejected[0]?.line);
+      assert.deepEqual(r.stored.map((c) => c.key), ['ok']);
+    });
+  }
+
+  it('a restored jar refuses prefix violations too (saved with the old silent setting)', () => {
+    const saved = new ServerCookieJar().serialize().replace('"strict"', '"silent"');
+    const jar = ServerCookieJar.deserialize(saved);
+    const r = jar.setFromResponse('https://jupyter.example.org/', ['__Secure-sid=v; Path=/']);
+    assert.equal(r.rejected.length, 1);
+  });
+});

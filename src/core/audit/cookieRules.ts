@@ -114,6 +114,21 @@ export function loginCookieFindings(obs: ServerObservations, policy: AuditPolicy
   return out;
 }
 
+/** Cookies the server sent during the sign-in that the client refused: a browser refuses them as well. */
+export function rejectedCookieFindings(obs: ServerObservations): Finding[] {
+  const rejected = obs.rejectedCookies ?? [];
+  if (rejected.length === 0) return [];
+  const lines = rejected.map((r) => `${r.line} (${r.reason})`).join('; ');
+  return [
+    makeFinding(
+      'cookie-rejected',
+      rejected.length === 1 ? 'The server sent a cookie that clients refuse' : `The server sent ${rejected.length} cookies that clients refuse`,
+      `Refused during the sign-in: ${lines}. Browsers refuse them too, so whatever they were meant to protect is not in place.`,
+      FIXES['cookie-rejected'],
+    ),
+  ];
+}
+
 /** Reported only when a replay past the cookie's own Expires was actually accepted. */
 export function expiryEnforcementFindings(obs: ServerObservations, policy: AuditPolicy): Finding[] {
   const replay = obs.expiredReplay;

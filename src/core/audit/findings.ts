@@ -21,6 +21,7 @@ export const FINDING_IDS = [
   'login-cookie-no-samesite',
   'login-cookie-long-lived',
   'login-cookie-expiry-not-enforced',
+  'cookie-rejected',
   'token-in-url',
   'token-in-page',
 ] as const;
@@ -43,6 +44,7 @@ export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
   'login-cookie-no-samesite': 'warning',
   'login-cookie-long-lived': 'warning',
   'login-cookie-expiry-not-enforced': 'warning',
+  'cookie-rejected': 'warning',
   'token-in-url': 'warning',
   'token-in-page': 'info',
 };

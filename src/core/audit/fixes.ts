@@ -92,6 +92,14 @@ export const FIXES: Readonly<Record<Exclude<FindingId, 'login-cookie-long-lived'
     jupyterHub:
       'single-user servers: no --ServerApp.allow_origin=* in c.Spawner.args (or the single-user config); the hub: no Access-Control-Allow-Origin in c.JupyterHub.tornado_settings["headers"]',
   },
+  'cookie-rejected': {
+    notebook:
+      'a __Secure- or __Host- cookie name needs Secure (serve https or set c.NotebookApp.cookie_options = {"secure": True} behind a TLS proxy) and __Host- also Path=/ and no Domain; otherwise check the proxy or extension that sets the refused cookie',
+    jupyterServer:
+      '1.x: c.ServerApp.cookie_options = {"secure": True} (https) for __Secure-/__Host- names, __Host- also with Path=/ and no Domain; 2.x: c.IdentityProvider.cookie_options; otherwise check the proxy or extension that sets the refused cookie',
+    jupyterHub:
+      'c.JupyterHub.tornado_settings = {"cookie_options": {"secure": True}} for __Secure-/__Host- names (served over https); otherwise check the proxy in front of the hub',
+  },
   'token-in-url': {
     notebook:
       'treat the token as leaked: restart with a new c.NotebookApp.token (or JUPYTER_TOKEN) and give it to clients out of band (JUPYTER_TOKEN, the extension\'s secret store), never as ?token= in a URL',

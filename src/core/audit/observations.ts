@@ -1,4 +1,5 @@
 import type { ServerEndpoint } from '../server/endpoint';
+import type { RejectedCookie } from '../session/cookieJar';
 
 /**
  * What the audit saw, as plain data: the input of the pure rules (rules.ts), the output of the probes
@@ -88,6 +89,8 @@ export interface ServerObservations {
   /** The URL given for the server carried the token: in its query (sent to the server) or its fragment. */
   urlToken?: 'query' | 'fragment';
   loginCookie?: ObservedLoginCookie;
+  /** Set-Cookie lines of the sign-in that the client's jar refused (malformed, foreign Domain, `__Secure-`/`__Host-` rules), redacted. */
+  rejectedCookies?: RejectedCookie[];
   auth?: AuthProbe;
   xsrf?: XsrfProbe;
   cors: CorsProbe[];

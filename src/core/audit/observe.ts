@@ -1,4 +1,4 @@
-import { isLoginCookie } from '../session/cookieJar';
+import { ServerCookieJar, isLoginCookie, type RejectedCookie } from '../session/cookieJar';
 import { describePlan, type AuthMode, type AuthPlan, type Credential } from '../session/credentials';
 import { loginWithForm, type RawSend } from '../session/flows';
 import { JupyterClient } from '../transport/client';
@@ -56,12 +56,14 @@ export async function observeServer(target: AuditTarget, options: ObserveOptions
     const plan = client.session.plan;
     const replies = await signIn(client, signal);
     const loginCookie = findLoginCookie(replies, plan, now());
+    const rejectedCookies = findRejectedCookies(replies);
     const seed: CookieSeed | undefined = loginCookie ? { line: loginCookie.line } : undefined;
     const observations: ServerObservations = {
       endpoint: target.endpoint,
       version,
       ...(options.urlToken ? { urlToken: options.urlToken } : {}),
       ...(loginCookie ? { loginCookie } : {}),
+      ...(rejectedCookies.length > 0 ? { rejectedCookies } : {}),
       auth: await probeAuth(target, signal),
       xsrf: await probeXsrf(target, seed, signal),
       cors: await probeCors(target, seed, signal),
@@ -106,6 +108,12 @@ async function signIn(client: JupyterClient, signal: AbortSignal | undefined): P
 async function forbiddenCause(client: JupyterClient, signal: AbortSignal | undefined): Promise<'host' | 'auth'> {
   const cause = await client.classifyForbidden(signal);
   return cause === 'host' ? 'host' : 'auth';
+}
+
+/** The Set-Cookie lines of the sign-in replies that a client's jar refuses, judged the way the client judged them. */
+export function findRejectedCookies(replies: readonly HttpReply[]): RejectedCookie[] {
+  const jar = new ServerCookieJar();
+  return replies.flatMap((reply) => jar.setFromResponse(reply.url, setCookieLines(reply.headers)).rejected);
 }
 
 /** The first login cookie set (not cleared) by the sign-in replies. */

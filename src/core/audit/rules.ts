@@ -1,4 +1,4 @@
-import { expiryEnforcementFindings, loginCookieFindings } from './cookieRules';
+import { expiryEnforcementFindings, loginCookieFindings, rejectedCookieFindings } from './cookieRules';
 import { compareFindings, type Finding, type FindingId } from './findings';
 import type { ServerObservations } from './observations';
 import { DEFAULT_AUDIT_POLICY, type AuditPolicy } from './policy';
@@ -22,6 +22,7 @@ export function evaluateAudit(obs: ServerObservations, policy: AuditPolicy = DEF
     ...xsrfFindings(obs),
     ...loginCookieFindings(obs, policy),
     ...expiryEnforcementFindings(obs, policy),
+    ...rejectedCookieFindings(obs),
     ...tokenFindings(obs),
     ...runtimeFindings(obs),
   ].sort(compareFindings);

@@ -49,14 +49,17 @@ export class ServerCookieJar {
     jar?: CookieJar,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.jar = jar ?? new (toughCookie().CookieJar)(undefined, { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true });
+    this.jar = jar ?? new (toughCookie().CookieJar)(undefined, JAR_OPTIONS);
+    strictPrefixes(this.jar);
     for (const c of this.all()) registerSecret(c.value);
   }
 
   static deserialize(serialized: string, now?: () => Date): ServerCookieJar {
     let jar: CookieJar;
     try {
-      jar = toughCookie().CookieJar.deserializeSync(JSON.parse(serialized) as never);
+      jar = toughCookie().CookieJar.deserializeSync(pinMaxAges(JSON.parse(serialized)) as never);
+      // A saved jar carries its own options; ours apply whatever version saved it.
+      Object.assign(jar, { rejectPublicSuffixes: true, allowSpecialUseDomain: true, enableLooseMode: false });
     } catch (err) {
       throw new InvalidInputError('The saved cookie session could not be read.', {
         hint: 'It will be replaced by a new session at the next sign-in.',
@@ -116,10 +119,17 @@ export class ServerCookieJar {
         parsed.expires = new Date(Math.min(Math.max(expiry, 0), MAX_DATE_MS));
         parsed.maxAge = null;
       }
+      // RFC 6265 5.1.4: the default-path is the request's path as sent (percent-encoded); tough-cookie would take it
+      // from the decoded path, and a cookie stored under `/a b/` is never sent back to `/a%20b/`.
+      if (parsed.path === null || parsed.path === undefined) parsed.path = defaultPath(rawPath(url));
       try {
         const stored = this.jar.setCookieSync(parsed, url, { now, ignoreError: false });
         this.changed();
-        if (stored) result.stored.push(stored);
+        if (!stored) {
+          result.rejected.push({ line: redactCookieLine(line), reason: 'the cookie jar refused it' });
+          continue;
+        }
+        result.stored.push(stored);
       } catch (err) {
         result.rejected.push({ line: redactCookieLine(line), reason: err instanceof Error ? err.message : String(err) });
         continue;
@@ -144,7 +154,10 @@ export class ServerCookieJar {
     return [...this.lookup(url).cookies];
   }
 
-  /** The `_xsrf` value that applies to `url`, for the `X-XSRFToken` header. */
+  /**
+   * The `_xsrf` value for the `X-XSRFToken` header of a request to `url`: the one the server reads. With several
+   * `_xsrf` cookies in the `Cookie` header (different paths), Tornado keeps the last one.
+   */
   xsrfToken(url: URL | string): string | undefined {
     return this.lookup(url).xsrf;
   }
@@ -173,6 +186,17 @@ export class ServerCookieJar {
     registerSecret(value);
     this.jar.setCookieSync(new (toughCookie().Cookie)({ key: name, value, path }), url, { now: this.now() });
     this.changed();
+  }
+
+  /**
+   * Drops every `_xsrf` cookie a request to `url` carries, after the server refused the pair: the next fetch of
+   * `_xsrf` then stores exactly one fresh value (a shadowing cookie on a longer path, or a stale duplicate, would
+   * otherwise be sent again). Returns how many were dropped.
+   */
+  dropXsrf(url: URL | string): number {
+    const found = this.lookup(url).cookies.filter((c) => c.key === XSRF_COOKIE);
+    for (const c of found) this.remove(c);
+    return found.length;
   }
 
   /** Drops every cookie: the session is gone, saved credentials are not touched. */
@@ -205,15 +229,18 @@ export class ServerCookieJar {
     if (hit !== undefined && now < hit.validUntil) return hit;
     const u = typeof url === 'string' ? new URL(url) : url;
     const host = this.hostCookies(u, now);
-    const path = decodedPath(u);
-    // The same order as tough-cookie's own lookup for the path: its store's order, filtered.
-    const { pathMatch } = toughCookie();
-    const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, c.path));
+    // RFC 6265 5.1.4 and 5.4: the request path as sent (percent-encoded) path-matches the cookie's Path; the header
+    // lists longer paths first, then earlier creation.
+    const { pathMatch, cookieCompare } = toughCookie();
+    const path = rawPath(u);
+    const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, cookiePath(c.path))).sort(cookieCompare);
+    const login = cookies.find(isLoginCookie);
     const entry: Lookup = {
       cookies,
       validUntil: host.validUntil,
-      xsrf: cookies.find((c) => c.key === XSRF_COOKIE)?.value,
-      login: cookies.find(isLoginCookie),
+      // What the server reads: Tornado keeps the last cookie of a name in the header.
+      xsrf: cookies.findLast((c) => c.key === XSRF_COOKIE)?.value,
+      login: login && cookies.findLast((c) => c.key === login.key),
       header: undefined,
       loginValues: undefined,
     };
@@ -252,13 +279,58 @@ export class ServerCookieJar {
   }
 }
 
-/** The request path as tough-cookie matches it: decoded (decodeURI), as given when that fails. */
-function decodedPath(u: URL): string {
-  const p = u.pathname || '/';
+/**
+ * Jars saved before Max-Age was stored as an Expires hold a relative Max-Age, which tough-cookie measures from the
+ * last read (a cookie in use would never expire). Each becomes an absolute Expires counted from the cookie's
+ * creation: the earliest moment it can have been received, so a restored cookie never outlives what it was given.
+ */
+function pinMaxAges(serialized: unknown): unknown {
+  const cookies = (serialized as { cookies?: unknown } | null)?.cookies;
+  if (!Array.isArray(cookies)) return serialized;
+  for (const c of cookies as Array<Record<string, unknown>>) {
+    if (c === null || typeof c !== 'object' || c['maxAge'] === undefined || c['maxAge'] === null) continue;
+    const created = typeof c['creation'] === 'string' ? Date.parse(c['creation']) : NaN;
+    const maxAge = c['maxAge'];
+    if (maxAge === 'Infinity') c['expires'] = 'Infinity';
+    else if (typeof maxAge === 'number' && Number.isFinite(created)) {
+      c['expires'] = new Date(Math.min(Math.max(created + maxAge * 1000, 0), MAX_DATE_MS)).toISOString();
+    } else if (typeof maxAge === 'number') c['expires'] = new Date(0).toISOString(); // no receipt time: treat as expired
+    delete c['maxAge'];
+  }
+  return serialized;
+}
+
+const JAR_OPTIONS = { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true, prefixSecurity: 'strict' } as const;
+
+/** `__Secure-` / `__Host-` violations throw (and are reported) instead of being dropped silently, saved jars too. */
+function strictPrefixes(jar: CookieJar): void {
+  Object.assign(jar, { prefixSecurity: 'strict' });
+}
+
+/** The request path as sent: percent-encoded, as WHATWG URL serialises it. */
+function rawPath(url: URL | string): string {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return u.pathname || '/';
+}
+
+/** RFC 6265 5.1.4 default-path of a request path. */
+function defaultPath(path: string): string {
+  if (!path.startsWith('/')) return '/';
+  const slash = path.lastIndexOf('/');
+  return slash === 0 ? '/' : path.slice(0, slash);
+}
+
+/**
+ * A cookie's Path as it can match a request path. Paths the server wrote percent-encoded are compared as they
+ * are; a Path with characters no request path holds (a space, non-ASCII) is compared in the encoded form a URL
+ * gives them, so `Path=/user/jürgen/` still reaches `/user/j%C3%BCrgen/`.
+ */
+function cookiePath(path: string): string {
+  if (!/[^\x21-\x7e]/.test(path)) return path;
   try {
-    return decodeURI(p);
+    return path.replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
   } catch {
-    return p;
+    return path;
   }
 }
 

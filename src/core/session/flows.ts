@@ -30,22 +30,14 @@ export async function loginWithForm(send: RawSend, session: JupyterSession, log:
   // The login cookie in use stays in the jar until the new one replaces it: requests already on their way (a
   // renewal before expiry runs alongside them) keep working. Success is judged by a new cookie value.
   const before = session.jar.loginCookie(loginUrl)?.value;
-  let xsrf = session.jar.xsrfToken(loginUrl);
-  if (xsrf === undefined) {
-    const page = await send('GET', 'login', signal ? { signal } : {});
-    if (page.status === 404) throw noLoginPage(server, 404);
-    if (page.status >= 500) {
-      throw new UnexpectedReplyError(`The login page of ${server} failed with ${page.status}.`, { serverUrl: server, status: page.status });
-    }
-    xsrf = session.jar.xsrfToken(loginUrl);
+  let post = await postLogin(send, session, log, secret, signal);
+  if (post.status === 403 && isXsrfRejection(replyMessage(post))) {
+    // The form carried the `_xsrf` the server reads, and it still refused: drop what the jar holds for the login
+    // page (stale or duplicate values) and try once more with a fresh one.
+    const dropped = session.jar.dropXsrf(loginUrl);
+    log.debug(`${server} refused the login form's XSRF token; dropped ${dropped} _xsrf cookie(s), retrying once`);
+    post = await postLogin(send, session, log, secret, signal);
   }
-  if (xsrf === undefined) {
-    await fetchXsrf(send, session, log, signal);
-    xsrf = session.jar.xsrfToken(loginUrl);
-  }
-  const form: Record<string, string> = { password: secret };
-  if (xsrf !== undefined) form[XSRF_COOKIE] = xsrf;
-  const post = await send('POST', 'login', { form, ...(signal ? { signal } : {}) });
   const after = session.jar.loginCookie(loginUrl)?.value;
   const signedIn = after !== undefined && after !== before;
   if (post.status === 404) throw noLoginPage(server, 404);
@@ -82,6 +74,28 @@ export async function loginWithForm(send: RawSend, session: JupyterSession, log:
     });
   }
   log.info(`signed in to ${server} (${viaToken ? 'token as password' : 'password'})`);
+}
+
+/** GET login for `_xsrf` when the jar holds none for it, then POST the form with `_xsrf` + password. */
+async function postLogin(send: RawSend, session: JupyterSession, log: Logger, secret: string, signal?: AbortSignal): Promise<HttpReply> {
+  const server = session.endpoint.id;
+  const loginUrl = serverUrl(session.endpoint, 'login');
+  let xsrf = session.jar.xsrfToken(loginUrl);
+  if (xsrf === undefined) {
+    const page = await send('GET', 'login', signal ? { signal } : {});
+    if (page.status === 404) throw noLoginPage(server, 404);
+    if (page.status >= 500) {
+      throw new UnexpectedReplyError(`The login page of ${server} failed with ${page.status}.`, { serverUrl: server, status: page.status });
+    }
+    xsrf = session.jar.xsrfToken(loginUrl);
+  }
+  if (xsrf === undefined) {
+    await fetchXsrf(send, session, log, signal);
+    xsrf = session.jar.xsrfToken(loginUrl);
+  }
+  const form: Record<string, string> = { password: secret };
+  if (xsrf !== undefined) form[XSRF_COOKIE] = xsrf;
+  return send('POST', 'login', { form, ...(signal ? { signal } : {}) });
 }
 
 function noLoginPage(serverUrl: string, status: number): NotAJupyterServerError {

@@ -130,7 +130,10 @@ export class JupyterClient implements Disposable {
       if (isXsrfRejection(message)) {
         if (!xsrfRetried) {
           xsrfRetried = true;
-          this.log.debug(`${describeRequest(reply)}: XSRF rejected (${message}); fetching a fresh _xsrf and retrying once`);
+          // Resending the same pair would only be refused again: drop every `_xsrf` the request carried (a stale
+          // duplicate or one shadowing it on a longer path), so the fetch stores one fresh value.
+          const dropped = this.session.jar.dropXsrf(reply.url);
+          this.log.debug(`${describeRequest(reply)}: XSRF rejected (${message}); dropped ${dropped} _xsrf cookie(s), fetching a fresh one and retrying once`);
           await this.session.singleFlightXsrf(() => fetchXsrf(this.send, this.session, this.log, options.signal));
           continue;
         }
