@@ -192,3 +192,52 @@ for (const flavor of FLAVORS) {
     });
   });
 }
+
+// JupyterHub user names, and any base_url with a space or a non-ASCII character, reach the server percent-encoded:
+// both flavours then set the login cookie (and jupyter-server its _xsrf) with that encoded Path.
+for (const flavor of FLAVORS) {
+  describe(`a base_url with percent-encoded characters on a real ${flavor === 'notebook' ? 'jupyter-notebook 6.4' : 'jupyter-server 1.23'}`, () => {
+    const BASES = ['/user/j%C3%BCrgen/', '/a%20b/'];
+    let servers: RunningJupyter[];
+
+    before(async () => {
+      servers = await Promise.all(BASES.map((baseUrl) => startJupyter({ flavor, password: PASSWORD, baseUrl })));
+    });
+    after(() => stopAllJupyters());
+
+    for (const [i, base] of BASES.entries()) {
+      it(`${base}: password login, a cookie session with XSRF on POST/PUT/DELETE, and the kernel WebSocket`, async () => {
+        const server = servers[i];
+        assert.ok(server);
+        const client = clientFor(server, passwordCredential(PASSWORD), 'cookie');
+        try {
+          assert.equal(client.endpoint.basePath, base);
+          await client.authenticate();
+          assert.equal(client.session.loginCount, 1);
+          const login = client.session.jar.loginCookie(client.endpoint.baseUrl);
+          assert.equal(login?.path, base, 'the server set the login cookie on the encoded base path, and the jar sends it back');
+          assert.ok(client.session.hasXsrf(), 'the jar holds an _xsrf for the base path');
+
+          const k = await startKernel(client);
+          await client.json('PUT', 'api/contents/encoded-base.txt', { json: { type: 'file', format: 'text', content: 'hello' } });
+          await client.request('DELETE', 'api/contents/encoded-base.txt');
+          const channel = await KernelChannel.open(client, k.id);
+          try {
+            const reply = await channel.kernelInfo();
+            assert.equal(reply.header.msg_type, 'kernel_info_reply');
+          } finally {
+            channel.dispose();
+          }
+          await shutdownKernel(client, k.id);
+          assert.equal(client.session.loginCount, 1, 'one login: every call was accepted with the cookie session');
+
+          const kernelsUrl = new URL('api/kernels', client.endpoint.baseUrl).href;
+          const bare = await rawRequest(kernelsUrl, { method: 'POST', headers: { cookie: client.session.jar.cookieHeader(kernelsUrl) }, body: '{}' });
+          assert.equal(bare.status, 403, 'the same POST without X-XSRFToken is refused: the XSRF check is on');
+        } finally {
+          await client.close();
+        }
+      });
+    }
+  });
+}
