@@ -1,4 +1,4 @@
-import { redact } from '../core/util/redact';
+import { redact, redactJson } from '../core/util/redact';
 
 /** Everything the CLI prints goes through here, redacted. */
 export interface Output {
@@ -6,13 +6,34 @@ export interface Output {
   err(line: string): void;
 }
 
+/**
+ * A line as the CLI prints it: redacted. A JSON document (what `json` makes) is redacted value by value and
+ * stays valid JSON; redacting its text would let a pattern that masks to the end of a line eat the closing `",`.
+ */
+export function redactLine(line: string): string {
+  const doc = jsonDocument(line);
+  return doc === undefined ? redact(line) : redactJson(doc, 2);
+}
+
+function jsonDocument(line: string): object | undefined {
+  const start = line.trimStart()[0];
+  if (start !== '{' && start !== '[') return undefined;
+  try {
+    const value = JSON.parse(line) as unknown;
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const processOutput: Output = {
-  out: (line) => void process.stdout.write(redact(line) + '\n'),
-  err: (line) => void process.stderr.write(redact(line) + '\n'),
+  out: (line) => void process.stdout.write(redactLine(line) + '\n'),
+  err: (line) => void process.stderr.write(redactLine(line) + '\n'),
 };
 
+/** `value` as indented JSON, every string in it redacted before serialising (so the text is always valid JSON). */
 export function json(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  return redactJson(value, 2);
 }
 
 /** Exit codes: 0 all good, 1 a check failed, 2 bad usage or input. */

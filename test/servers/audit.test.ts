@@ -468,3 +468,71 @@ for (const flavor of FLAVORS) {
     });
   });
 }
+
+/**
+ * Issue 14: a server started with `--…App.disable_check_xsrf=True` must be reported however the user connects. The
+ * bundled CLI runs as a child, the secret in its environment only; its `--json` stdout must parse as it is.
+ */
+const WAYS = [
+  { way: 'token header', secret: 'token', env: (s: RunningJupyter) => ({ JUPYTER_TOKEN: s.token }), args: [], auth: 'token in the Authorization header' },
+  { way: 'token as password', secret: 'token', env: (s: RunningJupyter) => ({ JUPYTER_TOKEN: s.token }), args: ['--auth', 'cookie'], auth: 'token used as password, cookie session with XSRF' },
+  { way: 'password', secret: 'password', env: (s: RunningJupyter) => ({ JUPYTER_PASSWORD: s.password ?? '' }), args: [], auth: 'password login, cookie session with XSRF' },
+] as const;
+
+for (const flavor of FLAVORS) {
+  const label = flavor === 'notebook' ? 'notebook 6.4 (jupyter notebook)' : 'jupyter-server 1.23 (jupyter server)';
+  const app = flavor === 'notebook' ? 'NotebookApp' : 'ServerApp';
+
+  describe(`jupyter-secure audit --json finds disable_check_xsrf=True on the command line of ${label}, for every way to connect`, () => {
+    const PASSWORD = 'xsrf-audit-pass-31';
+    let off: { token: RunningJupyter; password: RunningJupyter };
+    let on: { token: RunningJupyter; password: RunningJupyter };
+    before(async () => {
+      const xsrfOff = [`--${app}.disable_check_xsrf=True`];
+      const [tokenOff, passwordOff, tokenOn, passwordOn] = await Promise.all([
+        startJupyter({ flavor, extraArgs: xsrfOff }),
+        startJupyter({ flavor, password: PASSWORD, extraArgs: xsrfOff }),
+        startJupyter({ flavor }),
+        startJupyter({ flavor, password: PASSWORD }),
+      ]);
+      off = { token: tokenOff, password: passwordOff };
+      on = { token: tokenOn, password: passwordOn };
+    });
+    after(() => stopAllJupyters());
+
+    const auditJson = async (server: RunningJupyter, w: (typeof WAYS)[number]): Promise<AuditJson> => {
+      const run = await cli(['audit', server.url, '--json', ...w.args], w.env(server));
+      // Warnings only (xsrf-check-disabled is one): exit 0 with the default --fail-on error.
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const out = parseAudit(run);
+      assert.equal(out.server['auth'], w.auth, 'signed in the way the user connects');
+      assert.equal(out.server['credentialSource'], w.secret === 'token' ? 'JUPYTER_TOKEN' : 'JUPYTER_PASSWORD');
+      const secret = w.secret === 'token' ? server.token : server.password;
+      assert.ok(secret && !run.stdout.includes(secret) && !run.stderr.includes(secret), `the ${w.secret} reached the output`);
+      assert.ok(!/2\|1:0\|/.test(run.stdout + run.stderr), 'a signed cookie value reached the output');
+      return out;
+    };
+
+    for (const w of WAYS) {
+      it(`${w.way}: xsrf-check-disabled, with its whole evidence`, async () => {
+        const out = await auditJson(off[w.secret], w);
+        assert.equal(out.server.probes['xsrf'], 'not-enforced');
+        const f = out.findings.find((x) => x['id'] === 'xsrf-check-disabled');
+        assert.ok(f, JSON.stringify(out.findings.map((x) => x['id'])));
+        assert.equal(f['severity'], 'warning');
+        assert.equal(
+          f['evidence'],
+          'POST /api/kernels/00000000-0000-0000-0000-000000000000/interrupt with the login cookie only → 404 "Kernel does not exist: 00000000-0000-0000-0000-000000000000": sent without an X-XSRFToken header, the request got past the XSRF check to the kernel handler. Only the server\'s Origin check still stops cross-site writes made with the login cookie.',
+        );
+        assert.match(f['fix'] ?? '', new RegExp(`c\\.${app}\\.disable_check_xsrf = False`));
+      });
+
+      it(`${w.way}, the check on (the default): never xsrf-check-disabled, and the probe did run with the login cookie`, async () => {
+        const out = await auditJson(on[w.secret], w);
+        assert.equal(out.server.probes['xsrf'], 'enforced');
+        assert.match(String(out.server['loginCookie']), /^username-127-0-0-1-\d+=\[redacted\]; /);
+        assert.deepEqual(out.findings.map((x) => x['id']).filter((id) => id === 'xsrf-check-disabled'), []);
+      });
+    }
+  });
+}

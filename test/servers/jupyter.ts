@@ -30,6 +30,8 @@ export interface StartOptions {
   traits?: Record<string, string>;
   /** Extra raw lines for the config file. */
   configLines?: string[];
+  /** Extra command-line arguments, after the defaults: ['--ServerApp.disable_check_xsrf=True']. Never secrets. */
+  extraArgs?: string[];
   runtimeDir?: string;
   port?: number;
   env?: Record<string, string>;
@@ -140,6 +142,7 @@ export async function startJupyter(options: StartOptions): Promise<RunningJupyte
   const args = ['--allow-root', '--ip=127.0.0.1', `--${app}.${o.flavor === 'notebook' ? 'notebook_dir' : 'root_dir'}=${rootDir}`];
   if (sock) args.push(`--sock=${sock}`);
   else args.push(`--port=${port}`);
+  args.push(...(o.extraArgs ?? []));
   const logPath = join(dir, 'server.log');
   const { openSync } = await import('node:fs');
   const logFd = openSync(logPath, 'a');

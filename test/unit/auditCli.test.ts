@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { USAGE, main } from '../../src/cli/main';
-import type { Output } from '../../src/cli/output';
+import { json, redactLine, type Output } from '../../src/cli/output';
 import { clearRegisteredSecrets } from '../../src/core/util/redact';
-import { closedPort, fakeHttpServer, makeTempDir } from './helpers';
+import { closedPort, fakeHttpServer, makeTempDir, type FakeHttpServer } from './helpers';
 
 class Capture implements Output {
   readonly stdout: string[] = [];
@@ -20,6 +20,113 @@ class Capture implements Output {
     return [...this.stdout, ...this.stderr].join('\n');
   }
 }
+
+/** What the CLI really prints: each line as processOutput writes it (redacted), not as the command passed it. */
+class Printed extends Capture {
+  override out(line: string): void {
+    super.out(redactLine(line));
+  }
+  override err(line: string): void {
+    super.err(redactLine(line));
+  }
+}
+
+/**
+ * A hand-made jupyter_server 1.23 with a token: the token header gets a login cookie (as the real one issues it),
+ * the cookie alone is let through to the kernel handler when `xsrf` is false, refused with the XSRF message when it
+ * is true. Foreign origins get 404, as from the real Origin check.
+ */
+async function fakeJupyter(token: string, xsrf: boolean): Promise<FakeHttpServer> {
+  const signed = '"2|1:0|10:1795420612|24:username-127-0-0-1-1|44:ZmFrZS1zZXNzaW9uLXZhbHVlLWZvci10aGUtdGVzdA==|0123abcd"';
+  let cookieName = '';
+  const srv = await fakeHttpServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const withToken = req.headers.authorization === `token ${token}`;
+    const withCookie = (req.headers.cookie ?? '').includes(`${cookieName}=${signed}`);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'content-type': 'application/json', date: new Date().toUTCString(), ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.origin) return send(404, { message: 'Not Found', reason: null });
+    if (req.method === 'GET' && path === '/api') return send(200, { version: '1.23.3' });
+    if (!withToken && !withCookie) return send(403, { message: 'Forbidden', reason: null });
+    if (req.method === 'GET' && path === '/api/status') {
+      const expires = new Date(Date.now() + 30 * 86_400_000).toUTCString();
+      return send(200, { started: '2026-01-01T00:00:00Z', kernels: 0, connections: 0 }, withToken ? { 'set-cookie': `${cookieName}=${signed}; expires=${expires}; HttpOnly; Path=/` } : {});
+    }
+    if (req.method === 'POST' && path.startsWith('/api/kernels/')) {
+      if (xsrf && !req.headers['x-xsrftoken']) return send(403, { message: "'_xsrf' argument missing from POST", reason: null });
+      return send(404, { message: `Kernel does not exist: ${path.split('/')[3]}`, reason: null });
+    }
+    if (req.method === 'GET' && (path === '/tree' || path === '/')) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return void res.end('<html><body>tree</body></html>');
+    }
+    send(404, { message: 'Not Found', reason: null });
+  });
+  cookieName = `username-127-0-0-1-${srv.port}`;
+  return srv;
+}
+
+describe('cli: printed JSON', () => {
+  it('json() and the printing of its text keep it valid JSON where redacting the text would cut it', () => {
+    const value = { findings: [{ evidence: 'without X-XSRFToken: got past', fix: 'Cookie:\nnext line' }], token: 'not-a-pattern-42', n: 1 };
+    const text = json(value);
+    const printed = redactLine(text);
+    assert.equal(printed, text, 'printing re-redacts value by value: nothing changes');
+    assert.deepEqual(JSON.parse(printed), { findings: [{ evidence: 'without X-XSRFToken: [redacted]', fix: 'Cookie:\n[redacted]' }], token: '[redacted]', n: 1 });
+    // Any JSON document printed is redacted as JSON, even one not made by json(); other lines as text.
+    assert.deepEqual(JSON.parse(redactLine(JSON.stringify({ a: 'Authorization: token t0k', b: 'x' }))), { a: 'Authorization: [redacted]', b: 'x' });
+    assert.equal(redactLine('{ not json, Cookie: a=b'), '{ not json, Cookie: [redacted]');
+  });
+});
+
+describe('cli: audit --json against a hand-made server with the XSRF check off (token header)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir());
+    mkdirSync(join(dir, 'empty-runtime'));
+  });
+  afterEach(() => {
+    cleanup();
+    clearRegisteredSecrets();
+  });
+
+  async function auditJson(xsrf: boolean): Promise<{ code: number; out: Printed; report: { server: { probes: Record<string, string> }; findings: Array<Record<string, string>> } }> {
+    const token = 'fake-xsrf-token-secret-9';
+    const srv = await fakeJupyter(token, xsrf);
+    try {
+      const out = new Printed();
+      const code = await main(['audit', srv.url, '--json'], out, { JUPYTER_RUNTIME_DIR: join(dir, 'empty-runtime'), PATH: process.env['PATH'] ?? '', JUPYTER_TOKEN: token });
+      assert.ok(!out.all.includes(token) && !out.all.includes('2|1:0|'), out.all);
+      let report;
+      try {
+        report = JSON.parse(out.stdout.join('\n')) as Awaited<ReturnType<typeof auditJson>>['report'];
+      } catch (err) {
+        assert.fail(`the printed --json output does not parse (${(err as Error).message}):\n${out.stdout.join('\n')}`);
+      }
+      return { code, out, report };
+    } finally {
+      await srv.close();
+    }
+  }
+
+  it('the printed JSON parses and carries xsrf-check-disabled with its whole evidence', async () => {
+    const { code, out, report } = await auditJson(false);
+    assert.equal(code, 0, out.all);
+    assert.equal(report.server.probes['xsrf'], 'not-enforced');
+    const f = report.findings.find((x) => x['id'] === 'xsrf-check-disabled');
+    assert.ok(f, JSON.stringify(report.findings));
+    assert.match(f['evidence'] ?? '', /with the login cookie only → 404 "Kernel does not exist: 0{8}-0{4}-0{4}-0{4}-0{12}": sent without an X-XSRFToken header, the request got past the XSRF check to the kernel handler\. Only the server's Origin check/);
+  });
+
+  it('the check on: no xsrf-check-disabled', async () => {
+    const { report } = await auditJson(true);
+    assert.equal(report.server.probes['xsrf'], 'enforced');
+    assert.ok(!report.findings.some((x) => x['id'] === 'xsrf-check-disabled'), JSON.stringify(report.findings));
+  });
+});
 
 describe('cli: audit (no Jupyter server needed)', () => {
   let dir: string;

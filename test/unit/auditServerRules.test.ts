@@ -4,6 +4,7 @@ import type { CorsProbe } from '../../src/core/audit/observations';
 import { FOREIGN_ORIGIN } from '../../src/core/audit/probes';
 import { authFindings, corsFindings, transportFindings, xsrfFindings, xsrfVerdict } from '../../src/core/audit/serverRules';
 import { scanPageForToken, tokenFindings, urlTokenLocation } from '../../src/core/audit/tokenRules';
+import { redact } from '../../src/core/util/redact';
 import { observations } from './auditHelpers';
 
 const XSRF_REQUEST = 'POST /api/kernels/00000000-0000-0000-0000-000000000000/interrupt';
@@ -54,6 +55,12 @@ describe('audit: transport, authentication, XSRF and CORS rules', () => {
       assert.deepEqual(f.map((x) => x.id), ['xsrf-check-disabled']);
       assert.equal(f[0]?.severity, 'warning');
       assert.match(f[0]?.evidence ?? '', /with the login cookie only → 404 "Kernel does not exist/);
+      // Whole, not cut short by redaction: "X-XSRFToken:" in the text was taken for a header line and masked.
+      assert.equal(
+        f[0]?.evidence,
+        `${XSRF_REQUEST} with the login cookie only → 404 "Kernel does not exist: 00000000-0000-0000-0000-000000000000": sent without an X-XSRFToken header, the request got past the XSRF check to the kernel handler. Only the server's Origin check still stops cross-site writes made with the login cookie.`,
+      );
+      assert.equal(redact(f[0]?.evidence ?? ''), f[0]?.evidence, 'printing it (redacted again) shows it whole');
       assert.match(f[0]?.fixFor.notebook ?? '', /c\.NotebookApp\.disable_check_xsrf = False/);
       assert.match(f[0]?.fixFor.jupyterServer ?? '', /c\.ServerApp\.disable_check_xsrf = False/);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRuntimeInfo } from '../../src/core/discovery/runtimeFile';
-import { REDACTED, clearRegisteredSecrets, redact, redactHeaders, registerSecret } from '../../src/core/util/redact';
+import { REDACTED, clearRegisteredSecrets, redact, redactHeaders, redactJson, registerSecret } from '../../src/core/util/redact';
 
 describe('redact', () => {
   it('masks secret header lines in any case', () => {
@@ -45,6 +45,53 @@ describe('redact', () => {
   it('redacts secret headers by name and leaves others', () => {
     const h = redactHeaders({ Authorization: 'token x', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'application/json' });
     assert.deepEqual(h, { Authorization: REDACTED, 'set-cookie': [REDACTED, REDACTED], 'content-type': 'application/json' });
+  });
+
+  it('is idempotent: an already masked header value is not masked again, nor the mask extended to the end of the line', () => {
+    // The audit's evidence went through redact() when the finding was made and again when the CLI printed it: the
+    // second pass matched "X-XSRFToken:" + "[redacted]" with an empty separator and ate the JSON's closing `",`.
+    const once = redact('a POST without X-XSRFToken: the request got past the check');
+    assert.equal(once, `a POST without X-XSRFToken: ${REDACTED}`);
+    assert.equal(redact(once), once);
+    const jsonLine = `    "evidence": "without X-XSRFToken: ${REDACTED}",`;
+    assert.equal(redact(jsonLine), jsonLine);
+    for (const text of [
+      'Authorization: token abc123\ncookie: a=b\nSet-Cookie: c=d; Path=/\nX-XSRFToken: zzz\nProxy-Authorization:Basic eHk=',
+      `cookie:${REDACTED} and more`,
+      'Cookie :\t  x',
+      'GET /lab?token=abc&x=1 username-127-0-0-1-8888="2|1:0|10:1|x" http://u:pw@h/',
+    ]) {
+      const r = redact(text);
+      assert.equal(redact(r), r, text);
+    }
+  });
+
+  it('redactJson: every string redacted before serialising, so the text stays valid JSON', () => {
+    clearRegisteredSecrets();
+    registerSecret('se"cr\\et-42');
+    const value = {
+      evidence: 'POST /x with the login cookie only → 404, without X-XSRFToken: the request got past the check',
+      lines: ['Cookie: username-a="2|1:0|10:1|v"', 'Cookie:\nnext line', 'ends with Authorization:'],
+      token: 'tok-not-registered',
+      nested: { password: 'hunter22', url: 'http://h:8888/lab?token=abc', note: 'leaked se"cr\\et-42 here' },
+      'se"cr\\et-42': 'a key that is a secret',
+      count: 3,
+      ok: true,
+      none: null,
+    };
+    for (const indent of [undefined, 2]) {
+      const text = redactJson(value, indent);
+      const parsed = JSON.parse(text) as typeof value & Record<string, unknown>;
+      assert.equal(parsed.evidence, `POST /x with the login cookie only → 404, without X-XSRFToken: ${REDACTED}`);
+      assert.deepEqual(parsed.lines, [`Cookie: ${REDACTED}`, `Cookie:\n${REDACTED}`, `ends with Authorization:${REDACTED}`]);
+      assert.equal(parsed.token, REDACTED, 'a secret field is masked whole, whatever it holds');
+      assert.deepEqual(parsed.nested, { password: REDACTED, url: `http://h:8888/lab?token=${REDACTED}`, note: `leaked ${REDACTED} here` });
+      assert.equal(parsed[REDACTED], 'a key that is a secret');
+      assert.deepEqual([parsed.count, parsed.ok, parsed.none], [3, true, null]);
+      for (const secret of ['tok-not-registered', 'hunter22', 'se"cr', '2|1:0|']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+      assert.equal(redactJson(JSON.parse(text), indent), text, 'redacting the result again changes nothing');
+    }
+    clearRegisteredSecrets();
   });
 
   it('does not touch ordinary log text', () => {

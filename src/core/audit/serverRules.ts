@@ -59,7 +59,8 @@ export function xsrfFindings(obs: ServerObservations): Finding[] {
     makeFinding(
       'xsrf-check-disabled',
       'The XSRF check is disabled',
-      `${shownReply(obs.xsrf)}, without X-XSRFToken: the request got past the XSRF check to the kernel handler. Only the server's Origin check still stops cross-site writes made with the login cookie.`,
+      // No "X-XSRFToken:" here: redaction takes a header name and a colon for a header line and masks the rest.
+      `${shownReply(obs.xsrf)}: sent without an X-XSRFToken header, the request got past the XSRF check to the kernel handler. Only the server's Origin check still stops cross-site writes made with the login cookie.`,
       FIXES['xsrf-check-disabled'],
     ),
   ];

@@ -55,11 +55,17 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER_NAMES.has(name.toLowerCase());
 }
 
+/** JSON fields whose string values are secrets, whatever they hold. */
+const SECRET_JSON_FIELDS = ['token', 'password', '_xsrf', 'authorization', 'cookie', 'set-cookie', 'x-xsrftoken', 'api_token', 'access_token'];
+const SECRET_JSON_FIELD = new RegExp(`^(?:${SECRET_JSON_FIELDS.join('|')})$`, 'i');
+
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // Header lines and header-like pairs: "Authorization: token abc", "cookie=…" up to the end of the line.
-  [/\b(authorization|proxy-authorization|set-cookie|cookie|x-xsrftoken|x-csrftoken)(\s*:\s*)(?!\[redacted\])[^\r\n]*/gi, `$1$2${REDACTED}`],
+  // Header lines and header-like pairs: "Authorization: token abc", "cookie: …" up to the end of the line. A value
+  // that is already masked is left alone (whatever the spacing), so redacting twice changes nothing: without that,
+  // "Cookie: [redacted]" matched again with an empty separator and the mask ran on to the end of the line.
+  [/\b(authorization|proxy-authorization|set-cookie|cookie|x-xsrftoken|x-csrftoken)(\s*:\s*)(?!\s*\[redacted\])[^\r\n]*/gi, `$1$2${REDACTED}`],
   // JSON string fields that carry secrets.
-  [/"(token|password|_xsrf|authorization|cookie|set-cookie|x-xsrftoken|api_token|access_token)"(\s*:\s*)"(?:[^"\\]|\\.)*"/gi, `"$1"$2"${REDACTED}"`],
+  [new RegExp(`"(${SECRET_JSON_FIELDS.join('|')})"(\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi'), `"$1"$2"${REDACTED}"`],
   // Tokens embedded in logged-in HTML pages.
   [/(data-jupyter-api-token=)("[^"]*"|'[^']*')/gi, `$1"${REDACTED}"`],
   // Query and form parameters.
@@ -84,6 +90,34 @@ export function redact(text: string): string {
   }
   for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
   return out;
+}
+
+/**
+ * `value` as JSON text (`JSON.stringify` with `indent`) in which every string and key is redacted, and the string
+ * values of secret fields (`token`, `password`, `cookie`, …) are masked whole. Redacting the values, not the
+ * serialised text, keeps the result valid JSON: a text pattern that masks to the end of a line would also eat the
+ * closing `",`.
+ */
+export function redactJson(value: unknown, indent?: number): string {
+  // Keys and values repeat (a discover --json of thousands of servers): each distinct string is redacted once.
+  const seen = new Map<string, string>();
+  const once = (s: string): string => {
+    let r = seen.get(s);
+    if (r === undefined) seen.set(s, (r = redact(s)));
+    return r;
+  };
+  return JSON.stringify(
+    value,
+    (key: string, v: unknown): unknown => {
+      if (typeof v === 'string') return SECRET_JSON_FIELD.test(key) ? REDACTED : once(v);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        const entries = Object.entries(v);
+        if (entries.some(([k]) => once(k) !== k)) return Object.fromEntries(entries.map(([k, x]) => [once(k), x]));
+      }
+      return v;
+    },
+    indent,
+  );
 }
 
 export type HeaderMap = Record<string, string | string[] | number | undefined>;
