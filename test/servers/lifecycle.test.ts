@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { getStatus, listKernels, startKernel } from '../../src/core/api';
+import { getStatus, listKernels, shutdownKernel, startKernel } from '../../src/core/api';
 import { RuntimeScanner } from '../../src/core/discovery/scanner';
 import { DiscoveryWatcher } from '../../src/core/discovery/watcher';
 import { KernelSession } from '../../src/core/lifecycle/kernelSession';
@@ -31,21 +31,40 @@ function recordStates(c: ServerConnection): ConnectionStateKind[] {
   return seen;
 }
 
-function waitForState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, ms = 30_000): Promise<void> {
-  if (pred(c.state.kind)) return Promise.resolve();
+/** Resolves once `cond()` holds, checked now and on every change event of the connection. */
+function waitFor(c: ServerConnection, cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  if (cond()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
       reject(new Error(`timed out waiting for ${what}; state is ${c.state.kind} (${c.describe()})`));
     }, ms);
     const sub = c.onDidChange(() => {
-      if (pred(c.state.kind)) {
+      if (cond()) {
         clearTimeout(timer);
         sub.dispose();
         resolve();
       }
     });
   });
+}
+
+function waitForState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, ms = 30_000): Promise<void> {
+  return waitFor(c, () => pred(c.state.kind), what, ms);
+}
+
+/** A condition no event announces (the end of a retry loop): checked every 20 ms. */
+async function waitUntil(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function tokenInUse(c: ServerConnection): string | undefined {
+  const cred = c.client?.session.credential;
+  return cred?.kind === 'token' ? cred.token : undefined;
 }
 
 describe('session lifecycle against real servers', () => {
@@ -174,8 +193,10 @@ describe('session lifecycle against real servers', () => {
       assert.equal(ks.status, 'lost');
       assert.match(ks.lastError?.message ?? '', /no longer exists/);
       assert.match(ks.lastError?.hint ?? '', /Start a new kernel/);
-      const cred = c.client?.session.credential;
-      assert.equal(cred?.kind === 'token' ? cred.token : '', second.token, 'the new token came from the new runtime file');
+      // jupyter-server opens its port before it writes the runtime file, and the cookie secret lives in the runtime
+      // dir: the reconnect can succeed on the old login cookie before discovery reports the new file. The new token
+      // is adopted when it does (or sooner, when the reconnect itself asks for a rescan).
+      await waitFor(c, () => tokenInUse(c) === second.token, 'the new token from the new runtime file');
       assert.ok(!states.includes('auth-expired'), `no prompt was needed (states: ${states.join(' → ')})`);
       await c.use((client) => getStatus(client));
       c.acknowledgeLostKernels();
@@ -183,6 +204,40 @@ describe('session lifecycle against real servers', () => {
     } finally {
       watcher.dispose();
       registry.dispose();
+    }
+  });
+
+  it('a lost kernel stays reported through a reconnect (as when a new runtime file is adopted): the connection does not go back to plain connected', async () => {
+    const server = await startJupyter({ flavor: 'server' });
+    // A hand-made TCP proxy: the only way to drop the kernel's socket at a chosen moment.
+    const proxy = await startTcpProxy(server.port);
+    const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), log: new Logger(testLogSink, 'debug'), lifecycle: { idleTimeoutMs: 0, retry: FAST_RETRY } });
+    registry.init();
+    try {
+      const c = await registry.add({ url: proxy.url, credential: tokenCredential(server.token) });
+      const kernel = await c.use((client) => startKernel(client));
+      const ks = await c.openKernelSession(kernel.id);
+      await ks.kernelInfo();
+      // Shut down behind the session's back (jupyter-server keeps the socket open), then the socket drops: the
+      // session's reconnect finds the kernel gone.
+      const other = clientFor(server, tokenCredential(server.token));
+      await shutdownKernel(other, kernel.id);
+      await other.close();
+      assert.ok(proxy.dropAll() > 0, 'the kernel socket was dropped');
+      await waitForState(c, (k) => k === 'kernel-lost', 'the shut-down kernel reported lost');
+      assert.equal(ks.status, 'lost');
+      // Adopting a restarted server's token reconnects (kernel-lost → connecting → connected); the lost kernel was
+      // not acknowledged, so it must be reported again, not hidden behind "connected".
+      const seen = recordStates(c);
+      await c.connect();
+      assert.equal(c.state.kind, 'kernel-lost', `states: ${seen.join(' → ')}`);
+      assert.deepEqual(c.state.lostKernels, [kernel.id]);
+      c.acknowledgeLostKernels();
+      await c.connect();
+      assert.equal(c.state.kind, 'connected', 'an acknowledged kernel is not reported again');
+    } finally {
+      registry.dispose();
+      await proxy.close();
     }
   });
 
@@ -253,7 +308,10 @@ describe('session lifecycle against real servers', () => {
       await waitForState(c, (k) => k === 'auth-expired', 'the saved token rejected by the restarted server');
       assert.equal(c.state.error?.code, 'InvalidToken');
       assert.match(c.state.error?.message ?? '', /rejected the token.*restarted with a new token/);
-      await new Promise((r) => setTimeout(r, 1500));
+      // A refused token is not retried: the reconnect loop ends, with no attempt scheduled, and nothing else asks.
+      await waitUntil(() => !c.lifecycle.isRetrying, 'the reconnect attempts to stop');
+      assert.equal(c.state.kind, 'auth-expired');
+      assert.equal(c.state.retryAt, undefined, 'no further attempt scheduled');
       assert.equal(states.filter((s) => s === 'auth-expired').length, 1, `asked once, no retry storm (states: ${states.join(' → ')})`);
       await registry.add({ url: first.url, credential: tokenCredential('remote-token-2') });
       assert.equal(c.state.kind, 'connected');

@@ -120,13 +120,25 @@ export class ServerConnection implements Disposable {
     const was = this.stateValue.kind;
     this.stateValue = next;
     this.changed.fire();
-    if (next.kind === 'connected' && was !== 'connected') this.kickKernels();
+    if (next.kind === 'connected' && was !== 'connected') {
+      this.reportLostKernels();
+      this.kickKernels();
+    }
     return true;
   }
 
   /** The connection is back: kernel sockets waiting out a retry delay (or given up) try again now. */
   private kickKernels(): void {
     for (const s of this.kernelSessions.values()) s.kick();
+  }
+
+  /**
+   * A kernel found gone while the connection was not `connected` (its own reconnect attempt can see the restarted
+   * server before the connection's does) was refused by the state machine: report it once connected, so a lost
+   * kernel is never hidden until acknowledged.
+   */
+  private reportLostKernels(): void {
+    for (const [kernelId, s] of this.kernelSessions) if (s.status === 'lost') this.dispatch({ type: 'kernel-lost', kernelId });
   }
 
   /** The credential to use: the saved one, else the token from a live runtime file, else none. */
@@ -164,7 +176,7 @@ export class ServerConnection implements Disposable {
     try {
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
-      await client.authenticate(signal);
+      await this.authenticate(client, signal);
       this.insecureReasons.setOwn(this.observeInsecure(client));
       // Proven working again: kernel sockets waiting to reconnect go now (dispatch does it on a state change).
       if (!this.dispatch({ type: 'connected' })) this.kickKernels();
@@ -173,26 +185,43 @@ export class ServerConnection implements Disposable {
       this.dispatch({ type: 'failed', error: stateError(e, this.id), retryable: RETRYABLE.has(e.code), needsUser: NEEDS_USER.has(e.code) });
       throw e;
     }
+    // It answers at its address again, but discovery has not reported its new runtime file yet (the port opens
+    // before the file is written): look now, so a new token is adopted at once rather than at the next file event.
+    if (this.discoveredGone && this.deps.refreshDiscoveredToken) void this.deps.refreshDiscoveredToken(this).catch(() => undefined);
     await this.refreshKernels(signal).catch(() => undefined);
+  }
+
+  /**
+   * Signs in; a local server that refuses its token may have been restarted with a new one whose runtime file
+   * discovery has not reported yet: look for it and try once more, instead of asking the user.
+   */
+  private authenticate(client: JupyterClient, signal?: AbortSignal): Promise<void> {
+    return this.withFreshTokenRetry(() => client.authenticate(signal), 'signing in');
+  }
+
+  /**
+   * Runs `attempt`; when a discovered server refuses the token (restarted with a new one, its new runtime file not
+   * adopted yet), asks discovery for the server's current token and, if it is a different one, runs it once more.
+   */
+  private async withFreshTokenRetry<T>(attempt: () => Promise<T>, what: string): Promise<T> {
+    const tokenBefore = tokenOf(this.clientValue?.session.credential);
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof JupyterError) || err.code !== 'InvalidToken' || !this.discovered || !this.deps.refreshDiscoveredToken) throw err;
+      const fresh = await this.deps.refreshDiscoveredToken(this).catch(() => undefined);
+      if (fresh === undefined || fresh === tokenBefore) throw err;
+      this.deps.log.info(`${this.id}: the token was refused; ${what} again with the token from the server's current runtime file`);
+      return attempt();
+    }
   }
 
   /**
    * Runs `fn` with a connected client (connecting first when needed). Failures feed the lifecycle: a network
    * failure starts reconnect attempts. Everything the UI does on a server goes through here.
    */
-  async use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const tokenBefore = tokenOf(this.clientValue?.session.credential);
-    try {
-      return await this.useOnce(fn, signal);
-    } catch (err) {
-      // A local server restarted with a new token refuses the old one until its new runtime file is adopted:
-      // look for it now instead of failing, and try once more with the fresh token.
-      if (!(err instanceof JupyterError) || err.code !== 'InvalidToken' || !this.discovered || !this.deps.refreshDiscoveredToken) throw err;
-      const fresh = await this.deps.refreshDiscoveredToken(this).catch(() => undefined);
-      if (fresh === undefined || fresh === tokenBefore) throw err;
-      this.deps.log.info(`${this.id}: the token was refused; retrying once with the token from the server's current runtime file`);
-      return this.useOnce(fn, signal);
-    }
+  use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.withFreshTokenRetry(() => this.useOnce(fn, signal), 'sending');
   }
 
   private async useOnce<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
