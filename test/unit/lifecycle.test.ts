@@ -153,6 +153,8 @@ class FakeConnection implements Supervised {
   connectResults: Array<'ok' | 'down'> = [];
   kernelsClosedForIdle = 0;
   readonly events: string[] = [];
+  /** Called on a transition to connected (ServerConnection tells its supervisor). */
+  onConnected: (() => void) | undefined;
 
   constructor(private readonly clock: FakeClock, credential: Credential) {
     this.client = new JupyterClient({ endpoint: endpointFromUrl(this.id), credential, now: () => clock.now() });
@@ -162,7 +164,9 @@ class FakeConnection implements Supervised {
     const next = transition(this.state, e, this.clock.now());
     if (next === this.state) return false;
     this.events.push(`${e.type}→${next.kind}`);
+    const was = this.state.kind;
     this.state = next;
+    if (next.kind === 'connected' && was !== 'connected') this.onConnected?.();
     return true;
   }
   async connect(): Promise<void> {
@@ -241,6 +245,43 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     assert.equal(conn.state.kind, 'connected');
     assert.equal(conn.events.filter((e) => e.endsWith('→unreachable') && !e.startsWith('retry-scheduled')).length, 3, 'each failed attempt is visible');
     assert.equal(conn.events.filter((e) => e === 'retry-scheduled→unreachable').length, 2, 'the time of each next attempt is shown');
+    sup.dispose();
+  }));
+
+  it('a retry loop waiting out its delay ends when the connection is back by another path, without another attempt', () => holdingLoop(async () => {
+    const clock = new FakeClock();
+    const conn = new FakeConnection(clock, tokenCredential('tok-back'));
+    // Long delays: the loop is certainly waiting when the connection comes back.
+    const sup = new ConnectionSupervisor(conn, clock, { idleTimeoutMs: 0, retry: { ...DEFAULT_RETRY_POLICY, minDelayMs: 60_000, maxDelayMs: 60_000 } }, nullLogger);
+    conn.onConnected = () => sup.connectionRestored();
+    conn.connectResults = ['down'];
+    sup.reportFailure(new ServerUnreachableError('gone'));
+    while (conn.connectCalls < 1 || !conn.events.includes('retry-scheduled→unreachable')) await new Promise((r) => setTimeout(r, 1));
+    assert.ok(sup.isRetrying);
+    // A new token adopted, or the user: connected, then a kernel found lost.
+    conn.dispatch({ type: 'connect' });
+    conn.dispatch({ type: 'connected' });
+    assert.equal(sup.isRetrying, false, 'the loop ended');
+    conn.dispatch({ type: 'kernel-lost', kernelId: 'k1' });
+    assert.equal(conn.connectCalls, 1, 'no further attempt');
+    assert.equal(conn.state.kind, 'kernel-lost', 'the lost kernel stays in sight');
+    sup.dispose();
+  }));
+
+  it('an attempt that finds the connection already back does not connect again', () => holdingLoop(async () => {
+    const clock = new FakeClock();
+    const conn = new FakeConnection(clock, tokenCredential('tok-back-2'));
+    const sup = new ConnectionSupervisor(conn, clock, { idleTimeoutMs: 0, retry: { ...DEFAULT_RETRY_POLICY, minDelayMs: 1, maxDelayMs: 2 } }, nullLogger);
+    conn.connectResults = ['down'];
+    sup.reportFailure(new ServerUnreachableError('gone'));
+    while (conn.connectCalls < 1 || !conn.events.includes('retry-scheduled→unreachable')) await new Promise((r) => setTimeout(r, 1));
+    // Back without telling the supervisor (as if its notice were still on the way), and a kernel lost.
+    conn.dispatch({ type: 'connect' });
+    conn.dispatch({ type: 'connected' });
+    conn.dispatch({ type: 'kernel-lost', kernelId: 'k1' });
+    while (sup.isRetrying) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(conn.connectCalls, 1, 'the due attempt saw the connection back and did nothing');
+    assert.equal(conn.state.kind, 'kernel-lost');
     sup.dispose();
   }));
 });

@@ -18,6 +18,11 @@ export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['ServerUnreachable', 'Timeout', 'WebSocketFailed']);
 export const NEEDS_USER_CODES: ReadonlySet<ErrorCode> = new Set(['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword']);
 
+/** States in which the server answers and the session works: a reconnect attempt has nothing to do. */
+function isBack(kind: ConnectionState['kind']): boolean {
+  return kind === 'connected' || kind === 'kernel-lost';
+}
+
 /** What the supervisor needs from a connection (a narrow view of ServerConnection). */
 export interface Supervised {
   readonly id: string;
@@ -39,6 +44,8 @@ export class ConnectionSupervisor implements Disposable {
   private readonly clientSubscriptions: Disposable[] = [];
   private resumeSubscription: Disposable | undefined;
   private retrying: AbortController | undefined;
+  /** A reconnect attempt of the retry loop is running (not waiting out a delay). */
+  private attempting = false;
   private disposed = false;
 
   constructor(
@@ -117,7 +124,17 @@ export class ConnectionSupervisor implements Disposable {
     if (this.retrying || this.disposed) return;
     const abort = new AbortController();
     this.retrying = abort;
-    retryWithPolicy(this.settings.retry, () => this.conn.connect(abort.signal), {
+    const attempt = async (): Promise<void> => {
+      // Back by another path meanwhile (a new token adopted, the user connected): nothing left to retry.
+      if (isBack(this.conn.state.kind)) return;
+      this.attempting = true;
+      try {
+        await this.conn.connect(abort.signal);
+      } finally {
+        this.attempting = false;
+      }
+    };
+    retryWithPolicy(this.settings.retry, attempt, {
       signal: abort.signal,
       shouldRetry: (err) => RETRYABLE_CODES.has(toJupyterError(err, this.conn.id).code),
       onFailedAttempt: (err, attempt, left, nextDelayMs) => {
@@ -132,6 +149,15 @@ export class ConnectionSupervisor implements Disposable {
       .finally(() => {
         if (this.retrying === abort) this.retrying = undefined;
       });
+  }
+
+  /**
+   * The connection is connected again. A retry loop waiting out its delay ends now: its next attempt would only
+   * take a healthy connection through `connecting` again (and a lost kernel out of sight). An attempt in flight is
+   * the connect that succeeded, and ends by itself.
+   */
+  connectionRestored(): void {
+    if (this.retrying && !this.attempting) this.stopRetrying();
   }
 
   stopRetrying(): void {

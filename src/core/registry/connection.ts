@@ -121,14 +121,18 @@ export class ServerConnection implements Disposable {
     this.stateValue = next;
     this.changed.fire();
     if (next.kind === 'connected' && was !== 'connected') {
+      this.lifecycle.connectionRestored();
       this.reportLostKernels();
       this.kickKernels();
     }
     return true;
   }
 
-  /** The connection is back: kernel sockets waiting out a retry delay (or given up) try again now. */
-  private kickKernels(): void {
+  /**
+   * The connection is back, or its server is known to be up again (a new runtime file): kernel sockets waiting out
+   * a retry delay (or given up) try again now.
+   */
+  kickKernels(): void {
     for (const s of this.kernelSessions.values()) s.kick();
   }
 

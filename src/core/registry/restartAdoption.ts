@@ -1,7 +1,10 @@
 import { ServerSecrets, type SecretStore } from '../secrets/secretStore';
 import type { Disposable } from '../util/disposable';
 import type { Logger } from '../util/log';
+import type { ConnectionState } from '../lifecycle/state';
 import type { ServerConnection } from './connection';
+
+const RUNNING_OR_RESTING: ReadonlySet<ConnectionState['kind']> = new Set(['disconnected', 'connected', 'kernel-lost', 'idle-expired']);
 
 /**
  * Looks at the runtime dirs again now and reports what it found through `ServerRegistry.setDiscovered` (the
@@ -49,7 +52,13 @@ export class RestartAdoption {
     this.log.info(`${c.id}: the server was restarted with a new token; using the one from its runtime file`);
     if (c.saved?.credential === 'token') await new ServerSecrets(this.secrets, c.id).set('token', token);
     await c.reloadCredential();
-    if (c.client && c.state.kind !== 'disconnected') void c.connect().catch(() => undefined);
+    if (!c.client) return;
+    // A connection that works (it came back on its login cookie before the new file was reported, or never noticed
+    // the restart) sends the new token from its next request on, and an idle-closed one signs in with it on next
+    // use; only one that is down or refused is connected again. Either way the server is up: kernel sockets waiting
+    // out a retry delay try now.
+    if (RUNNING_OR_RESTING.has(c.state.kind)) c.kickKernels();
+    else void c.connect().catch(() => undefined);
   }
 
   /**

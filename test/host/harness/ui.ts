@@ -239,9 +239,26 @@ export async function waitForStatusBarItem(page: Page, text: string | RegExp, op
   return found;
 }
 
-/** Saves a PNG of the page (creating folders) and returns its absolute path. */
+/**
+ * Waits until the page is still: no finite CSS animation or transition running (a quick input or hover fading in,
+ * a list scrolling), then one more frame so what they left is painted. Spinners that never end do not count.
+ */
+export async function waitForStill(page: Page, opts: WaitOptions = {}): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const doc = (globalThis as unknown as { document: { getAnimations(): { playState: string; effect: { getTiming(): { iterations?: number } } | null }[] } }).document;
+      return doc.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity);
+    },
+    undefined,
+    { timeout: opts.timeout ?? DEFAULT_TIMEOUT, polling: 'raf' },
+  );
+  await page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame(() => resolve())));
+}
+
+/** Saves a PNG of the page once it is still (creating folders) and returns its absolute path. */
 export async function screenshot(page: Page, file: string): Promise<string> {
   const abs = path.resolve(file);
+  await waitForStill(page);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   await page.screenshot({ path: abs, fullPage: false });
   return abs;

@@ -46,9 +46,10 @@ describe('Add Server, Copy Server URL, Remove Server (token in the URL)', () => 
     const state = JSON.stringify(api.globalState.keys().map((k) => [k, api.globalState.get(k)]));
     assert.match(state, new RegExp(SAVED_SERVERS_KEY.replace(/\./g, '\\.')), 'the server list is in globalState');
     assert.ok(!state.includes(jupyter.token), 'globalState holds no token');
-    // Let VS Code write its storage (state is flushed on a timer and on shutdown).
-    await new Promise((r) => setTimeout(r, 1500));
+    // The extension's log on disk has caught up with the add (VS Code writes it asynchronously): what was written
+    // about this server so far is on disk for the scan below.
     const scratch = scratchDir();
+    await waitFor('the extension log on disk to show the add', () => filesContaining(scratch, `added ${id} (token credential)`).some((f) => f.endsWith('.log')));
     const settings = path.join(scratch, 'user-data', 'User', 'settings.json');
     assert.ok(fs.existsSync(settings));
     assert.ok(!fs.readFileSync(settings, 'utf8').includes(jupyter.token), 'settings.json holds no token');

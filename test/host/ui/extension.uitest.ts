@@ -23,6 +23,7 @@ import {
   typeInQuickInput,
   waitForQuickInputText,
   waitForWebviewText,
+  waitUntil,
 } from './uiSupport';
 
 const version = process.env['SJC_VSCODE_VERSION'] ?? 'oldest';
@@ -113,11 +114,9 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     await runCommand(p, 'Jupyter Connections: Add Server…', { waitForClose: false });
     await waitForQuickInputText(p, 'Add Jupyter Server');
     await typeInQuickInput(p, remoteUrl);
-    await sleep(500);
     await screenshot(p, screenshotPath(version, 'add-server-url'));
     await p.keyboard.press('Enter');
     await waitForQuickInputText(p, 'How does');
-    await sleep(500);
     await screenshot(p, screenshotPath(version, 'add-server-credential'));
     await pickQuickItem(p, 'Password');
     await waitForQuickInputText(p, 'Password for');
@@ -141,14 +140,12 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     const text = proxy ? /^\s*2 Jupyter: insecure\s*$/ : /^\s*2 Jupyter\s*$/;
     const item = await waitForStatusBarItem(p, text);
     await p.mouse.move(900, 500);
-    await sleep(300);
     await screenshot(p, screenshotPath(version, 'explorer'));
     await p.locator('.part.statusbar .statusbar-item').filter({ hasText: item.text }).first().click();
     await waitForQuickInputText(p, 'Jupyter Connections');
     const labels = await quickInput(p).locator('.monaco-list-row').allInnerTexts();
     assert.ok(labels.some((l) => l.includes('Add Server')), JSON.stringify(labels));
     assert.ok(labels.some((l) => l.includes(`127.0.0.1:${local.port}`)), JSON.stringify(labels));
-    await sleep(500);
     await screenshot(p, screenshotPath(version, 'status-bar-menu'));
     await p.keyboard.press('Escape');
   });
@@ -167,7 +164,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     await p.locator('.tabs-container .tab', { hasText: /Preview/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await runCommand(p, 'Notifications: Hide Notifications').catch(() => undefined);
     await p.mouse.move(300, 600);
-    await sleep(2_000); // the preview renders inside a webview
+    await waitForWebviewText(p, 'All 6 steps passed.');
     await screenshot(p, screenshotPath(version, 'test-connection'));
   });
 
@@ -192,7 +189,6 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     assert.ok(findings.some((r) => r.text.includes('login-cookie-long-lived')), JSON.stringify(findings.map((r) => r.text)));
     const shown = (proxy ? findings.find((r) => r.text.includes('plain-http-remote')) : findings[0]) ?? findings[0]!;
     await showHover(p, shown.locator, 'Evidence');
-    await sleep(300);
     await screenshot(p, screenshotPath(version, 'security-tree'));
     await p.mouse.move(900, 500);
 
@@ -201,13 +197,14 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     await p.locator('.tabs-container .tab', { hasText: /Preview.*security/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await p.mouse.move(300, 600);
     await waitForWebviewText(p, proxy ? 'plain-http-remote' : 'login-cookie-long-lived');
-    await sleep(500);
     await screenshot(p, screenshotPath(version, 'security-report'));
   });
 
   it('keeps the token and password out of every file and out of clear text in the browser storage', async () => {
     assert.ok(vs);
-    await sleep(1_500);
+    const handle = vs;
+    // The extension's log on disk has caught up with both connections (VS Code writes it asynchronously).
+    await waitUntil('the extension log on disk to show the added password server', () => filesContaining(handle.scratchDir, '(password credential)').some((f) => f.endsWith('.log')));
     for (const secret of [local.token, PASSWORD]) {
       assert.deepEqual(filesContaining(vs.scratchDir, secret), [], `no file under the VS Code scratch folder holds ${secret === PASSWORD ? 'the password' : 'the token'}`);
     }
@@ -244,9 +241,16 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     await waitForStatusBarItem(p, /Jupyter: (reconnecting|session expired)/, { timeout: 30_000 });
     await runCommand(p, 'View: Close All Editors').catch(() => undefined);
     await widenSideBar(760);
-    // Each new attempt repaints the row (and closes its hover); after a few, attempts are seconds apart. A hover
-    // that a repaint closed is opened again.
-    await sleep(10_000);
+    // Each new attempt repaints the row (and closes its hover). Delays double from 0.5 s: once the row has shown
+    // four different next-attempt times, the next one is at least 4 s away, long enough for a hover. A hover that a
+    // repaint closed is opened again.
+    const seen = new Set<string>();
+    await waitForRows(2, (all) => {
+      const t = all.find((r) => r.text.includes(`127.0.0.1:${local.port}`))?.text.match(/retrying at ([^\s·]+(?: [AP]M)?)/)?.[1];
+      if (t) seen.add(t);
+      return seen.size >= 4;
+    }, 90_000);
+    assert.ok(seen.size >= 4, `the row showed each next attempt: ${[...seen].join(', ')}`);
     await showHover(p, row!.locator, 'Next attempt at');
     await screenshot(p, screenshotPath(version, 'session-states'));
     await p.mouse.move(900, 500);
@@ -274,8 +278,8 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
   }
 
   type Rows = Awaited<ReturnType<typeof treeRows>>;
-  async function waitForRows(min: number, ready: (rows: Rows) => boolean = () => true): Promise<Rows> {
-    const deadline = Date.now() + 30_000;
+  async function waitForRows(min: number, ready: (rows: Rows) => boolean = () => true, timeoutMs = 30_000): Promise<Rows> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rows = await treeRows(page(), 'Servers');
       if ((rows.length >= min && ready(rows)) || Date.now() > deadline) return rows;
