@@ -1,31 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { runAudit, type AuditReport } from '../core/audit/audit';
 import { countBySeverity, reaches, type Finding, type Severity } from '../core/audit/findings';
 import { auditPolicy } from '../core/audit/policy';
 import { currentDirContext, runtimeDirsToScan } from '../core/discovery/runtimeDirs';
-import { parsePastedUrl } from '../core/discovery/pastedUrl';
-import type { AuthMode } from '../core/session/credentials';
 import { JupyterError, toJupyterError } from '../core/util/errors';
-import { Logger, type LogSink } from '../core/util/log';
-import { resolveCredential } from './credentials';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, json, pad, type Output } from './output';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, json, pad, type Output } from './output';
+import { resolveTarget, type TargetArgs } from './target';
 
 export type FailOn = Extract<Severity, 'error' | 'warning'>;
 
 export const FAIL_ON_LEVELS: readonly FailOn[] = ['error', 'warning'];
 
-export interface AuditArgs {
-  url: string;
-  auth: AuthMode;
-  json: boolean;
+export interface AuditArgs extends TargetArgs {
   failOn: FailOn;
-  runtimeDirs: string[];
-  caFiles: string[];
   /** undefined: the policy default. */
   maxCookieHours: number | undefined;
   silenced: string[];
-  timeoutSeconds: number;
-  verbose: boolean;
 }
 
 /**
@@ -34,39 +23,16 @@ export interface AuditArgs {
  * refused).
  */
 export async function auditCommand(args: AuditArgs, output: Output, env: NodeJS.ProcessEnv): Promise<number> {
-  const pasted = parsePastedUrl(args.url);
-  if (pasted.token !== undefined) {
-    throw new UsageError(
-      'The URL contains a token. Secrets are never taken from the command line (they end up in shell history and process lists): remove ?token=… and set JUPYTER_TOKEN instead.',
-    );
-  }
   const policy = auditPolicy({ ...(args.maxCookieHours !== undefined ? { maxCookieLifetimeHours: args.maxCookieHours } : {}), silenced: args.silenced });
-  const ca = args.caFiles.map((f) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read the CA file ${f}: ${(err as Error).message}`);
-    }
-  });
+  const { target, source } = await resolveTarget(args, output, env);
   const runtimeDirs = runtimeDirsToScan({ ...currentDirContext(), env }, args.runtimeDirs);
-  const { credential, source } = await resolveCredential(pasted.endpoint, args.auth, env, args.runtimeDirs);
-  const sink: LogSink = { log: (level, line) => output.err(`${level}: ${line}`) };
+  const id = target.endpoint.id;
   let report: AuditReport;
   try {
-    report = await runAudit(
-      {
-        endpoint: pasted.endpoint,
-        credential,
-        mode: args.auth,
-        logger: new Logger(sink, args.verbose ? 'debug' : 'warn'),
-        transport: { tls: { ca }, headersTimeoutMs: args.timeoutSeconds * 1000 },
-      },
-      policy,
-      { signal: AbortSignal.timeout(args.timeoutSeconds * 1000), runtimeDirs },
-    );
+    report = await runAudit(target, policy, { signal: AbortSignal.timeout(args.timeoutSeconds * 1000), runtimeDirs });
   } catch (err) {
-    const e = err instanceof JupyterError ? err : toJupyterError(err, pasted.endpoint.id);
-    output.err(`error: cannot audit ${pasted.endpoint.id}: ${e.describe()}`);
+    const e = err instanceof JupyterError ? err : toJupyterError(err, id);
+    output.err(`error: cannot audit ${id}: ${e.describe()}`);
     return EXIT_USAGE;
   }
   const failing = report.findings.some((f) => reaches(f.severity, args.failOn));

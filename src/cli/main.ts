@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { AUTH_MODES, type AuthMode } from '../core/session/credentials';
 import { JupyterError } from '../core/util/errors';
 import { FAIL_ON_LEVELS, auditCommand, type FailOn } from './auditCommand';
 import { checkCommand } from './checkCommand';
 import { discoverCommand } from './discoverCommand';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, processOutput, type Output } from './output';
+import { TARGET_OPTIONS, targetArgs } from './target';
 
 declare const CLI_VERSION: string | undefined;
 
@@ -53,56 +53,21 @@ export async function main(argv: string[], output: Output = processOutput, env: 
         );
       }
       case 'check': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          options: {
-            auth: { type: 'string', default: 'auto' },
-            json: { type: 'boolean', default: false },
-            'runtime-dir': { type: 'string', multiple: true, default: [] },
-            ca: { type: 'string', multiple: true, default: [] },
-            timeout: { type: 'string', default: '60' },
-            verbose: { type: 'boolean', short: 'v', default: false },
-          },
-          allowPositionals: true,
-        });
-        if (positionals.length !== 1) throw new UsageError('check takes exactly one URL.');
-        const auth = values.auth as AuthMode;
-        if (!AUTH_MODES.includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${values.auth}".`);
-        const timeoutSeconds = Number(values.timeout);
-        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds.`);
-        return await checkCommand(
-          {
-            url: positionals[0] as string,
-            auth,
-            json: values.json ?? false,
-            runtimeDirs: values['runtime-dir'] ?? [],
-            caFiles: values.ca ?? [],
-            timeoutSeconds,
-            verbose: values.verbose ?? false,
-          },
-          output,
-          env,
-        );
+        const { values, positionals } = parseArgs({ args: rest, options: TARGET_OPTIONS, allowPositionals: true });
+        return await checkCommand(targetArgs('check', values, positionals), output, env);
       }
       case 'audit': {
         const { values, positionals } = parseArgs({
           args: rest,
           options: {
-            auth: { type: 'string', default: 'auto' },
-            json: { type: 'boolean', default: false },
+            ...TARGET_OPTIONS,
             'fail-on': { type: 'string', default: 'error' },
-            'runtime-dir': { type: 'string', multiple: true, default: [] },
-            ca: { type: 'string', multiple: true, default: [] },
             'max-cookie-hours': { type: 'string' },
             silence: { type: 'string', multiple: true, default: [] },
-            timeout: { type: 'string', default: '60' },
-            verbose: { type: 'boolean', short: 'v', default: false },
           },
           allowPositionals: true,
         });
-        if (positionals.length !== 1) throw new UsageError('audit takes exactly one URL.');
-        const auth = values.auth as AuthMode;
-        if (!AUTH_MODES.includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${values.auth}".`);
+        const target = targetArgs('audit', values, positionals);
         const failOn = values['fail-on'] as FailOn;
         if (!FAIL_ON_LEVELS.includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON_LEVELS.join(', ')}, not "${values['fail-on']}".`);
         const hoursText = values['max-cookie-hours'];
@@ -110,24 +75,7 @@ export async function main(argv: string[], output: Output = processOutput, env: 
         if (maxCookieHours !== undefined && (hoursText?.trim() === '' || !Number.isFinite(maxCookieHours) || maxCookieHours <= 0)) {
           throw new UsageError('--max-cookie-hours must be a positive number of hours.');
         }
-        const timeoutSeconds = Number(values.timeout);
-        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds.`);
-        return await auditCommand(
-          {
-            url: positionals[0] as string,
-            auth,
-            json: values.json ?? false,
-            failOn,
-            runtimeDirs: values['runtime-dir'] ?? [],
-            caFiles: values.ca ?? [],
-            maxCookieHours,
-            silenced: values.silence ?? [],
-            timeoutSeconds,
-            verbose: values.verbose ?? false,
-          },
-          output,
-          env,
-        );
+        return await auditCommand({ ...target, failOn, maxCookieHours, silenced: values.silence ?? [] }, output, env);
       }
       case '--version':
       case 'version':

@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import type { ServerConnection } from '../registry/connection';
-import type { TransportOptions } from '../transport/dispatcher';
 import type { Disposable } from '../util/disposable';
 import { CancelledError, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
@@ -157,10 +156,9 @@ export class AuditService implements Disposable {
   }
 }
 
-/** The connection's endpoint, credential, auth mode and trusted certificates, as the audit wants them. */
+/** The connection's endpoint, credential, auth mode and transport (timeouts, trust), as the audit wants them. */
 async function auditTargetOf(server: ServerConnection, logger: Logger): Promise<AuditTarget> {
-  const transport: TransportOptions = server.saved?.trustedCertificates?.length ? { tls: { ca: server.saved.trustedCertificates } } : {};
-  return { endpoint: server.endpoint, credential: await server.credential(), mode: server.authMode, logger, transport };
+  return { endpoint: server.endpoint, credential: await server.credential(), mode: server.authMode, logger, transport: server.transport };
 }
 
 /** The runtime dir a discovered server's file lives in, plus `dirs` for servers on this machine; none for remote ones. */

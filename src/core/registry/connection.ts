@@ -13,6 +13,7 @@ import { endpointFromUrl, isLocalEndpoint, type ServerEndpoint } from '../server
 import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../session/credentials';
 import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
+import { transportFor } from './transportFor';
 import type { Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
 import { JupyterError, toJupyterError } from '../util/errors';
@@ -106,6 +107,11 @@ export class ServerConnection implements Disposable {
 
   get authMode(): AuthMode {
     return this.saved?.authMode ?? 'auto';
+  }
+
+  /** How this server is reached (shared timeouts, its own trust): what its clients and its audit use. */
+  get transport(): TransportOptions {
+    return transportFor(this.saved, this.deps.transport);
   }
 
   describe(): string {
@@ -329,15 +335,13 @@ export class ServerConnection implements Disposable {
     if (this.clientValue) return this.clientValue;
     const credential = await this.credential();
     const jar = await this.cookies.restoreJar();
-    const transport: TransportOptions = { ...this.deps.transport };
-    if (this.saved?.trustedCertificates?.length) transport.tls = { ca: this.saved.trustedCertificates };
     const client = new JupyterClient({
       endpoint: this.endpoint,
       credential,
       mode: this.authMode,
       jar,
       logger: this.deps.log,
-      transport,
+      transport: this.transport,
       now: () => this.deps.clock.now(),
     });
     this.subscriptions.push(client.session.onDidChangeCookies(() => this.cookies.schedule(client)));

@@ -4,6 +4,7 @@ import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secr
 import { noCredential, type AuthMode, type Credential } from '../session/credentials';
 import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
+import { transportFor } from './transportFor';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
 import { InvalidInputError, ServerUnreachableError } from '../util/errors';
@@ -143,12 +144,14 @@ export class ServerRegistry implements Disposable {
     if (credential.kind === 'password' && authMode === 'token') {
       throw new InvalidInputError('A password cannot be used with the token authentication mode.', { hint: 'Choose cookie or auto.' });
     }
+    // An update without certificates keeps the saved ones, and is proven with them.
+    const trustedCertificates = input.trustedCertificates ?? this.saved.servers.find((s) => s.id === id)?.trustedCertificates;
     const probe = new JupyterClient({
       endpoint: pasted.endpoint,
       credential,
       mode: authMode,
       logger: this.log,
-      transport: { ...this.deps.transport, ...(input.trustedCertificates?.length ? { tls: { ca: input.trustedCertificates } } : {}) },
+      transport: transportFor({ trustedCertificates }, this.deps.transport),
     });
     try {
       await probe.probeVersion(signal);
@@ -168,8 +171,7 @@ export class ServerRegistry implements Disposable {
     };
     const name = input.name ?? previous?.name;
     if (name) entry.name = name;
-    const certs = input.trustedCertificates ?? previous?.trustedCertificates;
-    if (certs?.length) entry.trustedCertificates = certs;
+    if (trustedCertificates?.length) entry.trustedCertificates = trustedCertificates;
     // The other secret kind is stale now (a password replaced by a token, say).
     if (credential.kind !== 'token') await secrets.delete('token');
     if (credential.kind !== 'password') await secrets.delete('password');
