@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../core/lifecycle/supervisor';
-import { SETTINGS_SECTION } from './commands/ids';
+import { SETTINGS_SECTION } from './ids';
 
 /** The extension's settings, read once per change (package.json documents each). */
 export interface Settings {

@@ -1,3 +1,4 @@
+import { FINDING_IDS, type FindingId } from '../server/findingIds';
 import { redact } from '../util/redact';
 
 /**
@@ -8,25 +9,7 @@ export type Severity = 'error' | 'warning' | 'info';
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-/** Every finding the audit knows, in report order within a severity. */
-export const FINDING_IDS = [
-  'auth-disabled',
-  'plain-http-remote',
-  'cors-any-origin',
-  'runtime-file-readable',
-  'login-cookie-not-secure',
-  'xsrf-check-disabled',
-  'login-cookie-not-httponly',
-  'login-cookie-samesite-none',
-  'login-cookie-no-samesite',
-  'login-cookie-long-lived',
-  'login-cookie-expiry-not-enforced',
-  'cookie-rejected',
-  'token-in-url',
-  'token-in-page',
-] as const;
-
-export type FindingId = (typeof FINDING_IDS)[number];
+export { FINDING_IDS, isFindingId, type FindingId } from '../server/findingIds';
 
 /**
  * Each id has one severity. error: exploitable as it stands (code execution or a credential exposed);
@@ -48,10 +31,6 @@ export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
   'token-in-url': 'warning',
   'token-in-page': 'info',
 };
-
-export function isFindingId(value: string): value is FindingId {
-  return (FINDING_IDS as readonly string[]).includes(value);
-}
 
 /** The exact server setting per server family, where they differ. */
 export interface FixText {

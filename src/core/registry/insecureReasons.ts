@@ -1,4 +1,4 @@
-import type { FindingId } from '../audit/findings';
+import type { FindingId } from '../server/findingIds';
 
 /** One reason a connection is insecure, named by the audit finding id it corresponds to. */
 export interface InsecureReason {

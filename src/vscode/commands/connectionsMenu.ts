@@ -3,7 +3,7 @@ import type { ServerConnection } from '../../core/registry/connection';
 import { isOnline, serverLabel } from '../presentation/serverPresentation';
 import { summarize } from '../statusBar/summary';
 import type { CommandDeps } from './deps';
-import { COMMANDS } from './ids';
+import { COMMANDS } from '../ids';
 import { serverPickItem, type ServerPick } from './target';
 
 interface ActionPick extends vscode.QuickPickItem {

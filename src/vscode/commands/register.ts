@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { addServer } from './addServer';
 import { showConnections } from './connectionsMenu';
 import type { CommandDeps } from './deps';
-import { COMMANDS, VIEW_ID } from './ids';
+import { COMMANDS, VIEW_ID } from '../ids';
 import { connect, copyServerUrl, disconnect, forgetCredentials, removeServer, signOut } from './serverActions';
 import { testConnection } from './testConnection';
-import { runSecurityAudit, showSecurityReport } from '../security/securityCommands';
+import { runSecurityAudit, showSecurityReport } from './securityCommands';
 
 /** Registers every command of package.json; the returned disposables go into context.subscriptions. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

@@ -6,7 +6,7 @@ import { describeError, isCancellation, showError } from '../platform/errors';
 import { withCancellableProgress } from '../platform/progress';
 import { isOnline, serverLabel } from '../presentation/serverPresentation';
 import type { CommandDeps } from './deps';
-import { COMMANDS } from './ids';
+import { COMMANDS } from '../ids';
 import { resolveServer } from './target';
 
 /** Connect, Disconnect, Sign Out, Forget Credentials, Remove Server, Copy Server URL. Each returns whether it acted. */

@@ -4,7 +4,7 @@ import { showError } from '../platform/errors';
 import { withCancellableProgress } from '../platform/progress';
 import { serverLabel } from '../presentation/serverPresentation';
 import type { CommandDeps } from './deps';
-import { COMMANDS } from './ids';
+import { COMMANDS } from '../ids';
 import { resolveServer } from './target';
 import { reportMarkdown, stepMark, stepTitle } from './testReport';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isJupyterError, toJupyterError } from '../../core/util/errors';
 import { redact } from '../../core/util/redact';
-import { COMMANDS } from '../commands/ids';
+import { COMMANDS } from '../ids';
 
 /** The text shown for a failure: a typed error's redacted message and hint; anything else is redacted too. */
 export function describeError(err: unknown, serverUrl?: string): string {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { findingSetKey } from '../../core/audit/silencing';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { Disposable } from '../../core/util/disposable';
-import { COMMANDS } from '../commands/ids';
+import { COMMANDS } from '../ids';
 import { serverLabel } from '../presentation/serverPresentation';
 import type { SecurityState } from './securityState';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { auditPolicy, DEFAULT_MAX_COOKIE_HOURS, type AuditPolicy } from '../../core/audit/policy';
 import { silencedFor, type SilencedFor } from '../../core/audit/silencing';
-import { SETTINGS_SECTION } from '../commands/ids';
+import { SETTINGS_SECTION } from '../ids';
 
 const SECTION = `${SETTINGS_SECTION}.security`;
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { Disposable } from '../../core/util/disposable';
-import { COMMANDS } from '../commands/ids';
+import { COMMANDS } from '../ids';
 import { serverLabel, stateDetail } from '../presentation/serverPresentation';
 import { summarize, type ConnectionSummary } from './summary';
 

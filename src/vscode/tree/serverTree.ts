@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { Disposable } from '../../core/util/disposable';
-import { VIEW_ID } from '../commands/ids';
+import { VIEW_ID } from '../ids';
 import { GROUPS, groupOf, type TreeNode } from './nodes';
 import { isUsable } from '../../core/lifecycle/state';
 import { emptyItem, groupItem, kernelItem, serverItem, sessionItem } from './treeItems';

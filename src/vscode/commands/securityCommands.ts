@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
-import type { ReportDocuments } from '../commands/reportDocuments';
-import { resolveServer } from '../commands/target';
+import type { ReportDocuments } from './reportDocuments';
+import { resolveServer } from './target';
 import { withCancellableProgress } from '../platform/progress';
 import { isOnline, serverLabel } from '../presentation/serverPresentation';
-import { securityReportMarkdown } from './securityReport';
-import type { SecurityState, SecurityView } from './securityState';
+import { securityReportMarkdown } from '../security/securityReport';
+import type { SecurityState, SecurityView } from '../security/securityState';
 
 export interface SecurityCommandDeps {
   readonly registry: ServerRegistry;

@@ -1,0 +1,29 @@
+/**
+ * The names of what can be insecure about a server: the audit's finding ids. They live below the audit so that a
+ * connection can name its own insecure reasons (plain http to a remote host, authentication off) with the same
+ * ids without depending on the audit. Ids are stable: the UI, CI gates and silencing lists key on them.
+ */
+
+/** Every finding the audit knows, in report order within a severity. */
+export const FINDING_IDS = [
+  'auth-disabled',
+  'plain-http-remote',
+  'cors-any-origin',
+  'runtime-file-readable',
+  'login-cookie-not-secure',
+  'xsrf-check-disabled',
+  'login-cookie-not-httponly',
+  'login-cookie-samesite-none',
+  'login-cookie-no-samesite',
+  'login-cookie-long-lived',
+  'login-cookie-expiry-not-enforced',
+  'cookie-rejected',
+  'token-in-url',
+  'token-in-page',
+] as const;
+
+export type FindingId = (typeof FINDING_IDS)[number];
+
+export function isFindingId(value: string): value is FindingId {
+  return (FINDING_IDS as readonly string[]).includes(value);
+}
