@@ -3,8 +3,13 @@ import { afterEach, describe, it } from 'node:test';
 import {
   AuthExpiredError,
   InvalidInputError,
+  InvalidTokenError,
   JupyterError,
+  errorClass,
   isJupyterError,
+  isRetryable,
+  kernelRetries,
+  needsUser,
   toJupyterError,
   type ErrorCode,
 } from '../../src/core/util/errors';
@@ -133,5 +138,43 @@ describe('util/errors: JupyterError', () => {
     assert.ok(isJupyterError(err, 'InvalidInput'));
     assert.ok(!isJupyterError(err, 'Timeout'));
     assert.ok(!isJupyterError(new Error('x')));
+  });
+});
+
+describe('util/errors: classes', () => {
+  // Typed as a Record, so a new code fails to compile here until it is listed.
+  const ALL: Record<ErrorCode, true> = {
+    ServerUnreachable: true, AuthRequired: true, AuthExpired: true, InvalidToken: true, WrongPassword: true, XsrfRejected: true,
+    HostRejected: true, OriginRejected: true, NotAJupyterServer: true, TlsFailure: true, CrossOriginBlocked: true, InvalidInput: true,
+    UnexpectedReply: true, KernelNotFound: true, KernelLost: true, WebSocketFailed: true, Timeout: true, Cancelled: true,
+  };
+  const codes = Object.keys(ALL) as ErrorCode[];
+  class Coded extends JupyterError {
+    constructor(readonly code: ErrorCode) {
+      super(`failed with ${code}`);
+    }
+  }
+
+  it('every code has a class', () => {
+    for (const code of codes) assert.ok(['retryable', 'needs-user', 'final'].includes(errorClass(code)), code);
+  });
+
+  it('reproduces the sets it replaced: the connection\'s retryable and needs-user codes, the kernel reconnect\'s final ones', () => {
+    const retryable = ['ServerUnreachable', 'Timeout', 'WebSocketFailed'];
+    const userNeeded = ['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword'];
+    const kernelFinal = ['KernelNotFound', 'AuthRequired', 'WrongPassword', 'Cancelled', 'HostRejected', 'OriginRejected', 'TlsFailure'];
+    for (const code of codes) {
+      const e = new Coded(code);
+      assert.equal(isRetryable(e), retryable.includes(code), code);
+      assert.equal(needsUser(e), userNeeded.includes(code), code);
+      assert.equal(errorClass(code) === 'final', !retryable.includes(code) && !userNeeded.includes(code), code);
+      assert.equal(kernelRetries(e), !kernelFinal.includes(code), code);
+    }
+  });
+
+  it('summary() is the code and describe(); a refused token carries the restart hint unless given another', () => {
+    const e = new InvalidTokenError('Refused.', { serverUrl: URL_ID, status: 403 });
+    assert.deepEqual(e.summary(), { code: 'InvalidToken', message: 'Refused. The server may have been restarted with a new token: provide the current one.' });
+    assert.equal(new InvalidTokenError('Refused.', { hint: 'Other.' }).hint, 'Other.');
   });
 });

@@ -8,7 +8,7 @@ import { UnexpectedReplyError } from '../util/errors';
 import { parseSetCookie } from './cookieRules';
 import { EXPIRY_GRACE_MS, heldFromObserved, replayExpiredLoginCookie } from './expiredCookie';
 import type { ExpiredCookieReplay, ObservedLoginCookie, ServerObservations } from './observations';
-import { NO_TRACK, probeAuth, probeCors, probePage, probeVersion, probeXsrf, type CookieSeed, type ProbeTarget } from './probes';
+import { NO_TRACK, probeAuth, probeCors, probePage, probeXsrf, withProbeClient, type CookieSeed, type ProbeTarget } from './probes';
 import { observeRuntimeFiles } from './runtimeFiles';
 
 /** The server to audit and the credential to sign in with (the audit keeps its own cookie jar). */
@@ -44,7 +44,7 @@ export interface ObservedServer {
 export async function observeServer(target: AuditTarget, options: ObserveOptions = {}): Promise<ObservedServer> {
   const { signal } = options;
   const now = options.now ?? (() => new Date());
-  const version = await probeVersion(target, signal);
+  const version = await withProbeClient(target, undefined, (c) => c.probeVersion(signal));
   const client = new JupyterClient({
     endpoint: target.endpoint,
     credential: target.credential,

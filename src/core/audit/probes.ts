@@ -5,7 +5,6 @@ import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
 import { headerValue } from '../transport/headers';
 import { describeRequest, replyMessage, type HttpReply, type SendOptions } from '../transport/reply';
-import { NotAJupyterServerError } from '../util/errors';
 import type { Logger } from '../util/log';
 import type { AuthProbe, CorsProbe, PageProbe, ProbeCredentials, ProbeReply, XsrfProbe } from './observations';
 import { scanPageForToken } from './tokenRules';
@@ -65,35 +64,6 @@ export function probeReply(reply: HttpReply, credentials: ProbeCredentials): Pro
 
 function opts(signal: AbortSignal | undefined, extra: SendOptions = {}): SendOptions {
   return { query: NO_TRACK, ...extra, ...(signal ? { signal } : {}) };
-}
-
-/**
- * The server's version from the public `GET api`, asked without credentials: like JupyterClient.probeVersion
- * (HostRejected on 403, NotAJupyterServer without a version), but with `no_track_activity=1`, which that one
- * does not send (on a server without authentication, its `GET api` counts as user activity).
- */
-export async function probeVersion(target: ProbeTarget, signal?: AbortSignal): Promise<string> {
-  return withProbeClient(target, undefined, async (c) => {
-    const reply = await c.send('GET', 'api', opts(signal));
-    if (reply.status === 403) throw c.forbiddenError('host', false);
-    const version = reply.status === 200 ? versionOf(reply.text) : undefined;
-    if (version === undefined) {
-      throw new NotAJupyterServerError(
-        `${target.endpoint.id} does not answer as a Jupyter server (GET api returned ${reply.status}${reply.status === 200 ? ' without a version' : ''}).`,
-        { serverUrl: target.endpoint.id, status: reply.status, hint: 'Check the port and the base URL (e.g. /user/<name>/ behind JupyterHub).' },
-      );
-    }
-    return version;
-  });
-}
-
-function versionOf(text: string): string | undefined {
-  try {
-    const v = (JSON.parse(text) as { version?: unknown }).version;
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `GET api/status` without credentials. */

@@ -3,7 +3,7 @@ import { KernelChannel, type CloseInfo, type OpenOptions, type RequestMessageOpt
 import type { KernelMessage } from '../kernel/messages';
 import type { JupyterClient } from '../transport/client';
 import type { Disposable } from '../util/disposable';
-import { CancelledError, KernelLostError, isJupyterError, toJupyterError, type JupyterError } from '../util/errors';
+import { CancelledError, KernelLostError, isJupyterError, kernelRetries, toJupyterError, type JupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import { DEFAULT_RETRY_POLICY, retryWithPolicy, shouldReconnect, type RetryPolicy } from './retryPolicy';
 
@@ -35,9 +35,6 @@ const REPLAYABLE: ReadonlySet<string> = new Set([
   'history_request',
   'is_complete_request',
 ]);
-
-/** Errors after which retrying cannot help without the user (or the kernel is gone). */
-const FINAL: ReadonlySet<string> = new Set(['KernelNotFound', 'AuthRequired', 'WrongPassword', 'Cancelled', 'HostRejected', 'OriginRejected', 'TlsFailure']);
 
 /**
  * A kernel connection that survives drops: the socket is re-established by one retry policy (which close
@@ -154,7 +151,7 @@ export class KernelSession implements Disposable {
           },
           {
             signal: round.signal,
-            shouldRetry: (err) => !FINAL.has(toJupyterError(err, this.client.endpoint.id).code),
+            shouldRetry: (err) => kernelRetries(toJupyterError(err, this.client.endpoint.id)),
             onFailedAttempt: (err, attempt, left) =>
               this.client.log.debug(`kernel ${this.kernelId}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`),
           },
@@ -244,8 +241,4 @@ export class KernelSession implements Disposable {
     this.statusChanged.dispose();
     this.messages.dispose();
   }
-}
-
-export function isFinalKernelError(err: unknown): boolean {
-  return isJupyterError(err) && FINAL.has(err.code);
 }

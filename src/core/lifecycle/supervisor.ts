@@ -1,7 +1,7 @@
 import type { JupyterClient } from '../transport/client';
 import type { Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { JupyterError, toJupyterError, type ErrorCode } from '../util/errors';
+import { JupyterError, isRetryable, needsUser, toJupyterError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { IdleMonitor } from './idleMonitor';
 import { DEFAULT_RETRY_POLICY, retryWithPolicy, type RetryPolicy } from './retryPolicy';
@@ -14,9 +14,6 @@ export interface LifecycleSettings {
 }
 
 export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000, retry: DEFAULT_RETRY_POLICY };
-
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['ServerUnreachable', 'Timeout', 'WebSocketFailed']);
-export const NEEDS_USER_CODES: ReadonlySet<ErrorCode> = new Set(['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword']);
 
 /** States in which the server answers and the session works: a reconnect attempt has nothing to do. */
 function isBack(kind: ConnectionState['kind']): boolean {
@@ -78,7 +75,7 @@ export class ConnectionSupervisor implements Disposable {
           return;
         }
         const e = toJupyterError(error, this.conn.id);
-        this.conn.dispatch({ type: 'reauth-failed', error: { code: e.code, message: e.describe() }, needsUser: NEEDS_USER_CODES.has(e.code) || !client.session.loginSecret() });
+        this.conn.dispatch({ type: 'reauth-failed', error: e.summary(), needsUser: needsUser(e) || !client.session.loginSecret() });
       }),
     );
     this.idle.rearm();
@@ -113,8 +110,8 @@ export class ConnectionSupervisor implements Disposable {
   /** A request or socket failed: network failures start reconnect attempts, credential failures need the user. */
   reportFailure(err: unknown): void {
     const e = err instanceof JupyterError ? err : toJupyterError(err, this.conn.id);
-    if (RETRYABLE_CODES.has(e.code)) {
-      this.conn.dispatch({ type: 'network-lost', error: { code: e.code, message: e.describe() } });
+    if (isRetryable(e)) {
+      this.conn.dispatch({ type: 'network-lost', error: e.summary() });
       this.startRetrying();
     }
   }
@@ -136,7 +133,7 @@ export class ConnectionSupervisor implements Disposable {
     };
     retryWithPolicy(this.settings.retry, attempt, {
       signal: abort.signal,
-      shouldRetry: (err) => RETRYABLE_CODES.has(toJupyterError(err, this.conn.id).code),
+      shouldRetry: (err) => isRetryable(toJupyterError(err, this.conn.id)),
       onFailedAttempt: (err, attempt, left, nextDelayMs) => {
         this.log.debug(`${this.conn.id}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`);
         if (nextDelayMs !== undefined) this.conn.dispatch({ type: 'retry-scheduled', retryAt: this.clock.now() + nextDelayMs });

@@ -6,7 +6,6 @@ import {
   transition,
   type ConnectionEvent,
   type ConnectionState,
-  type StateError,
 } from '../lifecycle/state';
 import type { ServerSecrets } from '../secrets/secretStore';
 import { endpointFromUrl, isLocalEndpoint, type ServerEndpoint } from '../server/endpoint';
@@ -16,20 +15,14 @@ import type { TransportOptions } from '../transport/dispatcher';
 import { transportFor } from './transportFor';
 import type { Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { JupyterError, toJupyterError } from '../util/errors';
+import { JupyterError, isRetryable, needsUser, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { KernelSession } from '../lifecycle/kernelSession';
-import { ConnectionSupervisor, NEEDS_USER_CODES as NEEDS_USER, RETRYABLE_CODES as RETRYABLE, type LifecycleSettings } from '../lifecycle/supervisor';
+import { ConnectionSupervisor, type LifecycleSettings } from '../lifecycle/supervisor';
 import { CookiePersistence } from './cookiePersistence';
 import { InsecureReasons, type InsecureReason } from './insecureReasons';
 import type { SavedServer } from './savedServers';
-
-
-export function stateError(err: unknown, serverUrl: string): StateError {
-  const e = err instanceof JupyterError ? err : toJupyterError(err, serverUrl);
-  return { code: e.code, message: e.describe() };
-}
 
 export interface ConnectionDeps {
   secrets: ServerSecrets;
@@ -192,7 +185,7 @@ export class ServerConnection implements Disposable {
       if (!this.dispatch({ type: 'connected' })) this.kickKernels();
     } catch (err) {
       const e = toJupyterError(err, this.id);
-      this.dispatch({ type: 'failed', error: stateError(e, this.id), retryable: RETRYABLE.has(e.code), needsUser: NEEDS_USER.has(e.code) });
+      this.dispatch({ type: 'failed', error: e.summary(), retryable: isRetryable(e), needsUser: needsUser(e) });
       throw e;
     }
     // It answers at its address again, but discovery has not reported its new runtime file yet (the port opens
@@ -321,10 +314,10 @@ export class ServerConnection implements Disposable {
       this.changed.fire();
     } catch (err) {
       const e = toJupyterError(err, this.id);
-      if (RETRYABLE.has(e.code)) this.lifecycle.reportFailure(e);
-      else if (NEEDS_USER.has(e.code)) {
+      if (isRetryable(e)) this.lifecycle.reportFailure(e);
+      else if (needsUser(e)) {
         this.dispatch({ type: 'reauth-start' });
-        this.dispatch({ type: 'reauth-failed', error: stateError(e, this.id), needsUser: true });
+        this.dispatch({ type: 'reauth-failed', error: e.summary(), needsUser: true });
       }
       throw e;
     }

@@ -43,11 +43,7 @@ export async function loginWithForm(send: RawSend, session: JupyterSession, log:
   if (post.status === 404) throw noLoginPage(server, 404);
   if (post.status === 401 || (post.status === 200 && !signedIn)) {
     if (viaToken) {
-      throw new InvalidTokenError(`${server} rejected the token at its login page.`, {
-        serverUrl: server,
-        status: post.status,
-        hint: 'The server may have been restarted with a new token: provide the current one.',
-      });
+      throw new InvalidTokenError(`${server} rejected the token at its login page.`, { serverUrl: server, status: post.status });
     }
     throw new WrongPasswordError(`${server} rejected the password.`, {
       serverUrl: server,

@@ -268,11 +268,7 @@ export class JupyterClient implements Disposable {
     const serverUrl = this.endpoint.id;
     switch (this.session.plan) {
       case 'token-header':
-        return new InvalidTokenError(`${serverUrl} rejected the token.`, {
-          serverUrl,
-          status: 403,
-          hint: 'The server may have been restarted with a new token: provide the current one.',
-        });
+        return new InvalidTokenError(`${serverUrl} rejected the token.`, { serverUrl, status: 403 });
       case 'anonymous':
         return new AuthRequiredError(`${serverUrl} requires authentication.`, {
           serverUrl,

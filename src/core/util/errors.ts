@@ -52,6 +52,11 @@ export abstract class JupyterError extends Error {
   describe(): string {
     return this.hint ? `${this.message} ${this.hint}` : this.message;
   }
+
+  /** The code and the one-line description, as a connection state keeps them. */
+  summary(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.describe() };
+  }
 }
 
 export class ServerUnreachableError extends JupyterError {
@@ -65,6 +70,10 @@ export class AuthExpiredError extends JupyterError {
 }
 export class InvalidTokenError extends JupyterError {
   readonly code = 'InvalidToken';
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, { hint: 'The server may have been restarted with a new token: provide the current one.', ...details });
+  }
 }
 export class WrongPasswordError extends JupyterError {
   readonly code = 'WrongPassword';
@@ -111,6 +120,54 @@ export class CancelledError extends JupyterError {
 
 export function isJupyterError(err: unknown, code?: ErrorCode): err is JupyterError {
   return err instanceof JupyterError && (code === undefined || err.code === code);
+}
+
+/** What a failure calls for: trying again later, the user (a credential), or nothing (retrying cannot help). */
+export type ErrorClass = 'retryable' | 'needs-user' | 'final';
+
+/**
+ * Every code's class, and whether a kernel socket's reconnect tries again after it. That one stops only on a gone
+ * kernel, a cancel and what the user or the server's settings must fix, so it also waits out what a restarting
+ * server shows on its way back (a refused token until the new one is adopted, an ended session, an odd reply).
+ */
+const CLASSES: Record<ErrorCode, readonly [ErrorClass, 'kernel retries' | 'kernel stops']> = {
+  ServerUnreachable: ['retryable', 'kernel retries'],
+  Timeout: ['retryable', 'kernel retries'],
+  WebSocketFailed: ['retryable', 'kernel retries'],
+  AuthExpired: ['needs-user', 'kernel retries'],
+  InvalidToken: ['needs-user', 'kernel retries'],
+  AuthRequired: ['needs-user', 'kernel stops'],
+  WrongPassword: ['needs-user', 'kernel stops'],
+  XsrfRejected: ['final', 'kernel retries'],
+  NotAJupyterServer: ['final', 'kernel retries'],
+  UnexpectedReply: ['final', 'kernel retries'],
+  CrossOriginBlocked: ['final', 'kernel retries'],
+  InvalidInput: ['final', 'kernel retries'],
+  KernelLost: ['final', 'kernel retries'],
+  HostRejected: ['final', 'kernel stops'],
+  OriginRejected: ['final', 'kernel stops'],
+  TlsFailure: ['final', 'kernel stops'],
+  KernelNotFound: ['final', 'kernel stops'],
+  Cancelled: ['final', 'kernel stops'],
+};
+
+export function errorClass(code: ErrorCode): ErrorClass {
+  return CLASSES[code][0];
+}
+
+/** A network failure: the server may answer again. */
+export function isRetryable(err: JupyterError): boolean {
+  return errorClass(err.code) === 'retryable';
+}
+
+/** A credential failure: the user has to give a (new) token or password, or sign in again. */
+export function needsUser(err: JupyterError): boolean {
+  return errorClass(err.code) === 'needs-user';
+}
+
+/** A kernel socket's reconnect tries again after this failure. */
+export function kernelRetries(err: JupyterError): boolean {
+  return CLASSES[err.code][1] === 'kernel retries';
 }
 
 const TLS_CODES = new Set([

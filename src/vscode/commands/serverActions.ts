@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../../core/registry/connection';
-import { NEEDS_USER_CODES } from '../../core/lifecycle/supervisor';
-import { isJupyterError } from '../../core/util/errors';
+import { isJupyterError, needsUser } from '../../core/util/errors';
 import { describeError, isCancellation, showError } from '../platform/errors';
 import { withCancellableProgress } from '../platform/progress';
 import { isOnline, serverLabel } from '../presentation/serverPresentation';
@@ -20,7 +19,7 @@ export async function connect(deps: CommandDeps, arg: unknown): Promise<boolean>
     return true;
   } catch (err) {
     if (isCancellation(err)) return false;
-    if (isJupyterError(err) && NEEDS_USER_CODES.has(err.code)) {
+    if (isJupyterError(err) && needsUser(err)) {
       const enter = vscode.l10n.t('Enter Credentials');
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect to {0}: {1}', serverLabel(c), describeError(err)), enter).then((choice) => {
         if (choice === enter) void vscode.commands.executeCommand(COMMANDS.addServer, { url: c.id, askCredential: true, ...(c.saved?.name ? { name: c.saved.name } : {}) });
