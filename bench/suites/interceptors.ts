@@ -210,7 +210,7 @@ export async function interceptors(o: SuiteOptions): Promise<SuiteOutput> {
     table(['interceptor', 'µs'], each),
     '',
     `One \`ServerCookieJar.cookiesFor()\` (memoised per scheme, host and path until the jar changes or its earliest cookie expires): ${fmt(lookup)} µs with 50 cookies, ${fmt(lookup2)} µs with 2; ` +
-      `a Cookie header for a path not memoised yet: ${fmt(lookupMiss)} µs with 50 cookies (the host's cookies are memoised too and filtered by tough-cookie's \`pathMatch\`; only the first lookup after a jar change walks the jar in tough-cookie's \`getCookiesSync\`). ` +
+      `a Cookie header for a path not memoised yet: ${fmt(lookupMiss)} µs with 50 cookies (tough-cookie's \`getCookiesSync\` walks the jar; its \`expiryTime()\`, called for every cookie that applies, formats the Expires date as a string). ` +
       'A request asks 3 to 5 times (login cookie, its expiry for renewal, `_xsrf` on writes, and the XSRF and cookie interceptors), all but the first of them hits.',
     '',
     'The whole client: `JupyterClient.json()` (prepare + interceptors + reply parsing) over the same chain on a stub answering on the next turn, vs undici `request` on the bare stub with hand-set headers, CPU µs per request:',

@@ -590,3 +590,43 @@ describe('session/cookieJar: RFC 6265 order, raw paths, duplicate _xsrf, restore
     assert.equal(r.rejected.length, 1);
   });
 });
+
+describe('session/cookieJar: tough-cookie selects and orders, on the path as sent', () => {
+  afterEach(() => clearRegisteredSecrets());
+  const origin = 'http://127.0.0.1:18872';
+
+  it('matches the request path as sent, not decoded (tough-cookie alone decodes %41 to A)', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(`${origin}/`, ['plain=p; Path=/xA/', 'encoded=e; Path=/x%41/', 'slash=s; Path=/a%2Fb/']);
+    assert.equal(jar.cookieHeader(`${origin}/xA/api`), 'plain=p');
+    assert.equal(jar.cookieHeader(`${origin}/x%41/api`), 'encoded=e');
+    assert.equal(jar.cookieHeader(new URL(`${origin}/x%41/api`)), 'encoded=e');
+    assert.equal(jar.cookieHeader(`${origin}/a%2Fb/api`), 'slash=s');
+    assert.equal(jar.cookieHeader(`${origin}/a/b/api`), '');
+  });
+
+  it('takes the default-path from the path as sent (RFC 6265 5.1.4)', () => {
+    const jar = new ServerCookieJar();
+    jar.setFromResponse(`${origin}/x%41/sub/page`, ['nopath=v']);
+    assert.deepEqual(jar.cookiesFor(`${origin}/x%41/sub/other`).map((c) => c.path), ['/x%41/sub']);
+    assert.equal(jar.cookieHeader(`${origin}/xA/sub/other`), '');
+  });
+
+  it('a jar saved with an unencoded Path still sends that cookie to the encoded request path', () => {
+    const saved = JSON.stringify({
+      version: 'tough-cookie@6.1.0',
+      storeType: 'MemoryCookieStore',
+      cookies: [{ key: 'u', value: 'saved-unencoded-1', domain: '127.0.0.1', path: '/user/jürgen/', hostOnly: true, creation: new Date().toISOString() }],
+    });
+    const jar = ServerCookieJar.deserialize(saved);
+    assert.equal(jar.cookieHeader(`${origin}/user/j%C3%BCrgen/api`), 'u=saved-unencoded-1');
+  });
+
+  it('refuses a __Host- cookie without a Path attribute (RFC 6265bis: Path=/ must be given)', () => {
+    const jar = new ServerCookieJar();
+    const r = jar.setFromResponse('https://jupyter.example.org/', ['__Host-sid=s3cr3t-prefix-4; Secure', '__Host-ok=fine; Secure; Path=/']);
+    assert.equal(r.rejected.length, 1, JSON.stringify(r.rejected));
+    assert.match(r.rejected[0]?.reason ?? '', /__Host/);
+    assert.deepEqual(r.stored.map((c) => c.key), ['__Host-ok']);
+  });
+});

@@ -2,7 +2,7 @@ import type { Cookie, CookieJar } from 'tough-cookie';
 import { toughCookie } from '../util/libs';
 import { InvalidInputError } from '../util/errors';
 import { redact, registerSecret } from '../util/redact';
-import { expiryMs, lookupKey, remember, MAX_DATE_MS, type HostCookies, type Lookup } from './cookieLookup';
+import { expiryMs, lookupKey, remember, MAX_DATE_MS, type Lookup } from './cookieLookup';
 
 export const XSRF_COOKIE = '_xsrf';
 
@@ -38,28 +38,24 @@ export class ServerCookieJar {
   private jar: CookieJar;
   /**
    * What applies to a request URL, memoised per (scheme, host, path): every request asks several times (session
-   * preparation, the XSRF and cookie interceptors) and a tough-cookie lookup walks the whole jar. A new path is
-   * answered from the memoised cookies of its scheme and host, filtered by tough-cookie's `pathMatch`. Any change
-   * to the jar empties both; an entry lapses at the earliest expiry among the host's cookies.
+   * preparation, the XSRF and cookie interceptors) and a tough-cookie lookup walks the whole jar. Any change to the
+   * jar empties it; an entry lapses at the earliest expiry among its cookies.
    */
   private readonly lookups = new Map<string, Lookup>();
-  private readonly hosts = new Map<string, HostCookies>();
 
   constructor(
     jar?: CookieJar,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.jar = jar ?? new (toughCookie().CookieJar)(undefined, JAR_OPTIONS);
-    strictPrefixes(this.jar);
+    this.jar = jar ?? new (toughCookie().CookieJar)();
+    Object.assign(this.jar, JAR_SETTINGS);
     for (const c of this.all()) registerSecret(c.value);
   }
 
   static deserialize(serialized: string, now?: () => Date): ServerCookieJar {
     let jar: CookieJar;
     try {
-      jar = toughCookie().CookieJar.deserializeSync(pinMaxAges(JSON.parse(serialized)) as never);
-      // A saved jar carries its own options; ours apply whatever version saved it.
-      Object.assign(jar, { rejectPublicSuffixes: true, allowSpecialUseDomain: true, enableLooseMode: false });
+      jar = toughCookie().CookieJar.deserializeSync(upgradeSaved(JSON.parse(serialized)) as never);
     } catch (err) {
       throw new InvalidInputError('The saved cookie session could not be read.', {
         hint: 'It will be replaced by a new session at the next sign-in.',
@@ -79,7 +75,7 @@ export class ServerCookieJar {
   /** The jar as JSON, expired cookies left out. */
   serialize(): string {
     const now = this.now().getTime();
-    for (const c of this.all()) if (isExpired(c, now)) this.remove(c);
+    for (const c of this.all()) if (expiryMs(c) <= now) this.remove(c);
     return JSON.stringify(this.jar.serializeSync());
   }
 
@@ -119,11 +115,9 @@ export class ServerCookieJar {
         parsed.expires = new Date(Math.min(Math.max(expiry, 0), MAX_DATE_MS));
         parsed.maxAge = null;
       }
-      // RFC 6265 5.1.4: the default-path is the request's path as sent (percent-encoded); tough-cookie would take it
-      // from the decoded path, and a cookie stored under `/a b/` is never sent back to `/a%20b/`.
-      if (parsed.path === null || parsed.path === undefined) parsed.path = defaultPath(rawPath(url));
+      if (parsed.path) parsed.path = encodedPath(parsed.path);
       try {
-        const stored = this.jar.setCookieSync(parsed, url, { now, ignoreError: false });
+        const stored = this.jar.setCookieSync(parsed, asSent(url), { now, ignoreError: false });
         this.changed();
         if (!stored) {
           result.rejected.push({ line: redactCookieLine(line), reason: 'the cookie jar refused it' });
@@ -177,14 +171,14 @@ export class ServerCookieJar {
   /** When the login cookie for `url` expires by its own Expires/Max-Age (undefined: session cookie or none). */
   loginExpiry(url: URL | string): Date | undefined {
     const c = this.loginCookie(url);
-    const t = c === undefined ? undefined : expiryMs(c);
-    return t === undefined || !Number.isFinite(t) ? undefined : new Date(t);
+    const t = c === undefined ? Infinity : expiryMs(c);
+    return Number.isFinite(t) ? new Date(t) : undefined;
   }
 
   /** Sets a cookie the client made itself (a double-submit `_xsrf` when the server issued none). */
   setClientCookie(url: URL | string, name: string, value: string, path: string): void {
     registerSecret(value);
-    this.jar.setCookieSync(new (toughCookie().Cookie)({ key: name, value, path }), url, { now: this.now() });
+    this.jar.setCookieSync(new (toughCookie().Cookie)({ key: name, value, path: encodedPath(path) }), asSent(url), { now: this.now() });
     this.changed();
   }
 
@@ -219,7 +213,6 @@ export class ServerCookieJar {
   /** Every change to the jar goes through here: memoised lookups are void. */
   private changed(): void {
     this.lookups.clear();
-    this.hosts.clear();
   }
 
   private lookup(url: URL | string): Lookup {
@@ -227,17 +220,23 @@ export class ServerCookieJar {
     const now = this.now().getTime();
     const hit = this.lookups.get(key);
     if (hit !== undefined && now < hit.validUntil) return hit;
-    const u = typeof url === 'string' ? new URL(url) : url;
-    const host = this.hostCookies(u, now);
-    // RFC 6265 5.1.4 and 5.4: the request path as sent (percent-encoded) path-matches the cookie's Path; the header
-    // lists longer paths first, then earlier creation.
-    const { pathMatch, cookieCompare } = toughCookie();
-    const path = rawPath(u);
-    const cookies = host.cookies.filter((c) => typeof c.path !== 'string' || pathMatch(path, cookiePath(c.path))).sort(cookieCompare);
+    // tough-cookie picks (domain, path, Secure, HttpOnly) and orders (RFC 6265 5.4: longer paths first, then earlier
+    // creation); its expiry check reads the real clock, so expiry is judged here, and expired cookies dropped.
+    const cookies: Cookie[] = [];
+    let validUntil = Infinity;
+    for (const c of this.jar.getCookiesSync(asSent(url), { http: true, expire: false, sort: true })) {
+      const t = expiryMs(c);
+      if (t <= now) {
+        this.remove(c);
+        continue;
+      }
+      cookies.push(c);
+      if (t < validUntil) validUntil = t;
+    }
     const login = cookies.find(isLoginCookie);
     const entry: Lookup = {
       cookies,
-      validUntil: host.validUntil,
+      validUntil,
       // What the server reads: Tornado keeps the last cookie of a name in the header.
       xsrf: cookies.findLast((c) => c.key === XSRF_COOKIE)?.value,
       login: login && cookies.findLast((c) => c.key === login.key),
@@ -245,27 +244,6 @@ export class ServerCookieJar {
       loginValues: undefined,
     };
     remember(this.lookups, key, entry);
-    return entry;
-  }
-
-  /** Every unexpired cookie for the URL's scheme and host, any path; expired ones are dropped from the jar. */
-  private hostCookies(u: URL, now: number): HostCookies {
-    const key = `${u.protocol}//${u.host}`;
-    const hit = this.hosts.get(key);
-    if (hit !== undefined && now < hit.validUntil) return hit;
-    const cookies: Cookie[] = [];
-    let validUntil = Infinity;
-    for (const c of this.jar.getCookiesSync(u, { http: true, expire: false, allPaths: true })) {
-      const t = expiryMs(c);
-      if (t !== undefined && t <= now) {
-        this.remove(c);
-        continue;
-      }
-      cookies.push(c);
-      if (t !== undefined && t < validUntil) validUntil = t;
-    }
-    const entry: HostCookies = { cookies, validUntil };
-    remember(this.hosts, key, entry);
     return entry;
   }
 
@@ -280,15 +258,18 @@ export class ServerCookieJar {
 }
 
 /**
- * Jars saved before Max-Age was stored as an Expires hold a relative Max-Age, which tough-cookie measures from the
- * last read (a cookie in use would never expire). Each becomes an absolute Expires counted from the cookie's
- * creation: the earliest moment it can have been received, so a restored cookie never outlives what it was given.
+ * A saved jar as this version stores cookies. A Path saved unencoded is encoded (`encodedPath`). Jars saved before
+ * Max-Age was stored as an Expires hold a relative Max-Age, which tough-cookie measures from the last read (a cookie
+ * in use would never expire). Each becomes an absolute Expires counted from the cookie's creation: the earliest
+ * moment it can have been received, so a restored cookie never outlives what it was given.
  */
-function pinMaxAges(serialized: unknown): unknown {
+function upgradeSaved(serialized: unknown): unknown {
   const cookies = (serialized as { cookies?: unknown } | null)?.cookies;
   if (!Array.isArray(cookies)) return serialized;
   for (const c of cookies as Array<Record<string, unknown>>) {
-    if (c === null || typeof c !== 'object' || c['maxAge'] === undefined || c['maxAge'] === null) continue;
+    if (c === null || typeof c !== 'object') continue;
+    if (typeof c['path'] === 'string') c['path'] = encodedPath(c['path']);
+    if (c['maxAge'] === undefined || c['maxAge'] === null) continue;
     const created = typeof c['creation'] === 'string' ? Date.parse(c['creation']) : NaN;
     const maxAge = c['maxAge'];
     if (maxAge === 'Infinity') c['expires'] = 'Infinity';
@@ -300,43 +281,35 @@ function pinMaxAges(serialized: unknown): unknown {
   return serialized;
 }
 
-const JAR_OPTIONS = { looseMode: false, rejectPublicSuffixes: true, allowSpecialUseDomain: true, prefixSecurity: 'strict' } as const;
+/**
+ * Every jar's settings, over those a saved jar carries (whatever version saved it). `__Secure-` / `__Host-`
+ * violations throw (and are reported) instead of being dropped silently.
+ */
+const JAR_SETTINGS = { rejectPublicSuffixes: true, allowSpecialUseDomain: true, enableLooseMode: false, prefixSecurity: 'strict' };
 
-/** `__Secure-` / `__Host-` violations throw (and are reported) instead of being dropped silently, saved jars too. */
-function strictPrefixes(jar: CookieJar): void {
-  Object.assign(jar, { prefixSecurity: 'strict' });
-}
-
-/** The request path as sent: percent-encoded, as WHATWG URL serialises it. */
-function rawPath(url: URL | string): string {
+/**
+ * The request URL as tough-cookie must see it to match paths as sent. RFC 6265 5.1.4 path-matches against, and takes
+ * the default-path from, the request path as sent (percent-encoded); tough-cookie 6 runs `decodeURI` over the path
+ * first, so a cookie on `/a%20b/` would never reach `/a%20b/`. With every `%` escaped as `%25` that decoding gives
+ * back the path as sent. tough-cookie reads nothing else of a URL than these three fields.
+ */
+function asSent(url: URL | string): URL {
   const u = typeof url === 'string' ? new URL(url) : url;
-  return u.pathname || '/';
-}
-
-/** RFC 6265 5.1.4 default-path of a request path. */
-function defaultPath(path: string): string {
-  if (!path.startsWith('/')) return '/';
-  const slash = path.lastIndexOf('/');
-  return slash === 0 ? '/' : path.slice(0, slash);
+  return { protocol: u.protocol, hostname: u.hostname, pathname: (u.pathname || '/').replaceAll('%', '%25') } as URL;
 }
 
 /**
- * A cookie's Path as it can match a request path. Paths the server wrote percent-encoded are compared as they
- * are; a Path with characters no request path holds (a space, non-ASCII) is compared in the encoded form a URL
- * gives them, so `Path=/user/jürgen/` still reaches `/user/j%C3%BCrgen/`.
+ * A cookie's Path in the form a request path holds it. Paths the server wrote percent-encoded stay as they are; the
+ * characters no request path holds (a space, non-ASCII) are stored encoded as a URL encodes them, so
+ * `Path=/user/jürgen/` still reaches `/user/j%C3%BCrgen/`.
  */
-function cookiePath(path: string): string {
+function encodedPath(path: string): string {
   if (!/[^\x21-\x7e]/.test(path)) return path;
   try {
     return path.replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
   } catch {
     return path;
   }
-}
-
-function isExpired(c: Cookie, nowMs: number): boolean {
-  const t = expiryMs(c);
-  return t !== undefined && Number.isFinite(t) && t <= nowMs;
 }
 
 /** A Set-Cookie line as evidence: name and attributes kept, the value masked. */

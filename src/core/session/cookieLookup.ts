@@ -2,15 +2,9 @@ import type { Cookie } from 'tough-cookie';
 
 /** The memo behind ServerCookieJar's lookups, and how it reads a cookie's expiry. */
 
-export interface HostCookies {
-  readonly cookies: readonly Cookie[];
-  /** The earliest expiry (ms) among `cookies`: stale from then on. */
-  readonly validUntil: number;
-}
-
 export interface Lookup {
   readonly cookies: readonly Cookie[];
-  /** The earliest expiry (ms) among the host's cookies: the entry is stale from then on. */
+  /** The earliest expiry (ms) among `cookies`: the entry is stale from then on. */
   readonly validUntil: number;
   readonly xsrf: string | undefined;
   readonly login: Cookie | undefined;
@@ -25,7 +19,7 @@ export const MAX_DATE_MS = 8.64e15;
 /** Request paths vary (kernel ids, file names); the memo is bounded, oldest out first. */
 const MAX_LOOKUPS = 64;
 
-export function remember<T>(memo: Map<string, T>, key: string, value: T): void {
+export function remember(memo: Map<string, Lookup>, key: string, value: Lookup): void {
   if (memo.size >= MAX_LOOKUPS) memo.delete(memo.keys().next().value as string);
   memo.set(key, value);
 }
@@ -42,8 +36,7 @@ export function lookupKey(url: URL | string): string {
  * Date to "Infinity" with `==`, formatting it as a string on every call (~1 µs), and measures a Max-Age from the
  * last access (cookies restored from jars saved before Max-Age was stored as an Expires still take that path).
  */
-export function expiryMs(c: Cookie): number | undefined {
-  if (c.maxAge !== null && c.maxAge !== undefined) return c.expiryTime();
-  if (c.expires instanceof Date) return c.expires.getTime();
-  return c.expires === 'Infinity' ? Infinity : undefined;
+export function expiryMs(c: Cookie): number {
+  if (c.maxAge !== null && c.maxAge !== undefined) return c.expiryTime() ?? Infinity;
+  return c.expires instanceof Date ? c.expires.getTime() : Infinity;
 }
