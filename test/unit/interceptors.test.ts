@@ -135,9 +135,11 @@ describe('transport interceptors (JupyterClient against hand-made fake servers)'
     const jar = new ServerCookieJar();
     jar.setFromResponse(fake.url, [loginLine()]);
     const c = client(tokenCredential('tok-header-9876'), 'auto', { jar });
+    // The client's own composed dispatcher, as its session rule hands it to an attempt.
+    const dispatcher = await c.withRelogin('GET', undefined, async (wire) => wire.dispatcher);
     for (const origin of [other.url.replace(/\/$/, ''), `http://localhost:${fake.port}`, `https://127.0.0.1:${fake.port}`]) {
       await assert.rejects(
-        c.dispatcher.request({ origin, path: '/api/status', method: 'GET' }),
+        dispatcher.request({ origin, path: '/api/status', method: 'GET' }),
         (err: unknown) => {
           assert.ok(isJupyterError(err, 'CrossOriginBlocked'), `${origin}: ${String(err)}`);
           assert.match(err.hint, /only ever sent to the server they belong to/);
@@ -148,7 +150,7 @@ describe('transport interceptors (JupyterClient against hand-made fake servers)'
     // The right origin with a path that resolves elsewhere (a protocol-relative `//host`, or `/\\host`).
     const otherHost = other.url.replace(/^http:\/\//, '').replace(/\/$/, '');
     for (const path of [`//${otherHost}/api/status`, `/\\${otherHost}/api/status`]) {
-      await assert.rejects(c.dispatcher.request({ origin: fake.url.replace(/\/$/, ''), path, method: 'GET' }), (err: unknown) =>
+      await assert.rejects(dispatcher.request({ origin: fake.url.replace(/\/$/, ''), path, method: 'GET' }), (err: unknown) =>
         isJupyterError(err, 'CrossOriginBlocked'),
       );
     }

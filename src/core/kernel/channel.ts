@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'undici';
-import { websocketUrl } from '../server/endpoint';
-import { isOriginRejection } from '../session/forbidden';
 import type { JupyterClient } from '../transport/client';
+import { SubprotocolRefusedError, openWebSocket } from '../transport/upgrade';
 import type { Disposable } from '../util/disposable';
-import {
-  CancelledError,
-  KernelNotFoundError,
-  OriginRejectedError,
-  ServerUnreachableError,
-  TimeoutError,
-  WebSocketFailedError,
-  isJupyterError,
-  type JupyterError,
-} from '../util/errors';
+import { CancelledError, KernelNotFoundError, TimeoutError, WebSocketFailedError, isJupyterError, type JupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
-import { undici } from '../util/libs';
 import {
   V1_SUBPROTOCOL,
   createMessage,
@@ -58,12 +47,10 @@ interface Pending {
 /** Which wire protocol each server spoke last time: learnt once, not re-probed on every connection. */
 const learntProtocol = new WeakMap<JupyterClient, WireProtocol>();
 
-class ProtocolNotNegotiated extends Error {}
-
 /**
- * A kernel's `channels` WebSocket over the server's composed dispatcher: the handshake carries the same
- * credentials (Authorization header or login cookie) and X-XSRFToken as REST calls. Every attempt uses a
- * fresh `session_id` (a refused upgrade leaves its id registered server-side and reusing it hangs).
+ * A kernel's `channels` WebSocket, opened through the transport's door (`openWebSocket`): this class speaks the
+ * kernel protocol over it. Every attempt uses a fresh `session_id` (a refused upgrade leaves its id registered
+ * server-side and reusing it hangs).
  */
 export class KernelChannel implements Disposable {
   private readonly pending = new Map<string, Pending>();
@@ -71,8 +58,6 @@ export class KernelChannel implements Disposable {
   private readonly closed = new Emitter<CloseInfo>();
   readonly onMessage = this.messages.event;
   readonly onClose = this.closed.event;
-  /** Last time a frame was sent or received (ms since epoch): idle tracking reads it. */
-  lastActivity = Date.now();
   private closeInfo: CloseInfo | undefined;
 
   private constructor(
@@ -89,119 +74,34 @@ export class KernelChannel implements Disposable {
 
   static async open(client: JupyterClient, kernelId: string, options: OpenOptions = {}): Promise<KernelChannel> {
     const wanted = options.protocol ?? 'auto';
-    const order: WireProtocol[] = wanted !== 'auto' ? [wanted] : [learntProtocol.get(client) ?? 'v1'];
-    if (wanted === 'auto' && order[0] === 'v1') order.push('json');
-    let reloggedIn = false;
-    for (let i = 0; i < order.length; ) {
-      const protocol = order[i] as WireProtocol;
-      await client.prepareUpgrade(options.signal);
-      const generation = client.session.generation;
+    const order: WireProtocol[] = wanted !== 'auto' ? [wanted] : learntProtocol.get(client) === 'json' ? ['json'] : ['v1', 'json'];
+    const serverUrl = client.endpoint.id;
+    for (const [i, protocol] of order.entries()) {
+      let sessionId = '';
       try {
-        const channel = await KernelChannel.attempt(client, kernelId, protocol, options);
+        const ws = await openWebSocket(client, `api/kernels/${encodeURIComponent(kernelId)}/channels`, {
+          protocols: protocol === 'v1' ? [V1_SUBPROTOCOL] : [],
+          query: () => ({ session_id: (sessionId = randomUUID()) }),
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+          label: 'kernel',
+        });
         if (wanted === 'auto') learntProtocol.set(client, protocol);
-        return channel;
+        return new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl, () => client.noteActivity());
       } catch (err) {
-        if (err instanceof ProtocolNotNegotiated) {
-          client.log.debug(`the server does not speak ${V1_SUBPROTOCOL}; using the JSON kernel protocol`);
-          i++;
-          if (i >= order.length) {
-            throw new WebSocketFailedError(`${client.endpoint.id} did not accept the ${V1_SUBPROTOCOL} subprotocol.`, {
-              serverUrl: client.endpoint.id,
-              hint: 'Use the JSON protocol (auto) with this server.',
-            });
-          }
-          continue;
+        if (isJupyterError(err, 'WebSocketFailed') && err.status === 404) {
+          throw new KernelNotFoundError(`The kernel does not exist on ${serverUrl}.`, {
+            serverUrl,
+            status: 404,
+            hint: 'It was shut down or the server restarted; start a new kernel.',
+          });
         }
-        if (isJupyterError(err, 'AuthExpired') && !reloggedIn && client.session.loginSecret() !== undefined) {
-          reloggedIn = true;
-          await client.login(options.signal, generation);
-          continue;
-        }
-        throw err;
+        if (!(err instanceof SubprotocolRefusedError)) throw err;
+        client.log.debug(`the server does not speak ${V1_SUBPROTOCOL}; using the JSON kernel protocol`);
+        if (i + 1 === order.length) throw new WebSocketFailedError(err.message, { serverUrl, hint: 'Use the JSON protocol (auto) with this server.' });
       }
     }
     throw new Error('unreachable');
-  }
-
-  private static attempt(client: JupyterClient, kernelId: string, protocol: WireProtocol, options: OpenOptions): Promise<KernelChannel> {
-    const sessionId = randomUUID();
-    const url = websocketUrl(client.endpoint, `api/kernels/${encodeURIComponent(kernelId)}/channels`, { session_id: sessionId });
-    const key = url.pathname + url.search;
-    const serverUrl = client.endpoint.id;
-    return new Promise<KernelChannel>((resolve, reject) => {
-      if (options.signal?.aborted) {
-        reject(new CancelledError('Opening the kernel connection was cancelled.', { serverUrl }));
-        return;
-      }
-      const ws = new (undici().WebSocket)(url, { dispatcher: client.dispatcher, protocols: protocol === 'v1' ? [V1_SUBPROTOCOL] : [] });
-      ws.binaryType = 'arraybuffer';
-      let settled = false;
-      const finish = (err: Error | undefined, channel?: KernelChannel): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        ws.removeEventListener('open', onOpen);
-        ws.removeEventListener('close', onCloseBeforeOpen);
-        if (err) reject(err);
-        else resolve(channel as KernelChannel);
-      };
-      const onOpen = (): void => {
-        client.handshakes.forget(key);
-        finish(undefined, new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl, () => client.noteActivity()));
-      };
-      const onCloseBeforeOpen = (): void => {
-        KernelChannel.handshakeError(client, key, protocol).then(
-          (err) => finish(err),
-          (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
-        );
-      };
-      const onAbort = (): void => {
-        ws.close();
-        finish(new CancelledError('Opening the kernel connection was cancelled.', { serverUrl }));
-      };
-      const timer = setTimeout(() => {
-        ws.close();
-        finish(new TimeoutError(`The kernel connection to ${serverUrl} did not open within ${options.timeoutMs ?? 20_000} ms.`, { serverUrl }));
-      }, options.timeoutMs ?? 20_000);
-      ws.addEventListener('open', onOpen);
-      ws.addEventListener('close', onCloseBeforeOpen);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /** Why an upgrade failed, from what the server actually answered (recorded by the dispatcher). */
-  private static async handshakeError(client: JupyterClient, key: string, protocol: WireProtocol): Promise<Error> {
-    const serverUrl = client.endpoint.id;
-    const outcome = client.handshakes.take(key);
-    // A 101 the client then refused (no confirmed subprotocol) leaves the upgraded socket open: close it.
-    outcome?.socket?.destroy();
-    if (!outcome) {
-      return new ServerUnreachableError(`The kernel WebSocket to ${serverUrl} could not connect.`, {
-        serverUrl,
-        hint: 'Check that the server is running and reachable.',
-      });
-    }
-    if (outcome.status === 101 && protocol === 'v1' && !outcome.protocol) return new ProtocolNotNegotiated();
-    if (outcome.status === 404) {
-      return new KernelNotFoundError(`The kernel does not exist on ${serverUrl}.`, {
-        serverUrl,
-        status: 404,
-        hint: 'It was shut down or the server restarted; start a new kernel.',
-      });
-    }
-    if (outcome.status === 403) {
-      if (isOriginRejection(outcome.body)) {
-        return new OriginRejectedError(`${serverUrl} refused the kernel WebSocket: cross-origin WebSockets are not allowed.`, {
-          serverUrl,
-          status: 403,
-          hint: "The Origin header sent does not match the server; configure the server's allow_origin or connect without an Origin.",
-        });
-      }
-      const cause = await client.classifyForbidden();
-      return client.forbiddenError(cause === 'other' ? 'auth' : cause, false);
-    }
-    return new WebSocketFailedError(`${serverUrl} refused the kernel WebSocket with ${outcome.status}.`, { serverUrl, status: outcome.status });
   }
 
   get isOpen(): boolean {
@@ -211,7 +111,6 @@ export class KernelChannel implements Disposable {
   send(msg: KernelMessage<unknown>): void {
     if (!this.isOpen) throw this.lostError();
     this.ws.send(this.protocol === 'v1' ? encodeV1(msg) : encodeJson(msg));
-    this.lastActivity = Date.now();
     this.noteActivity();
   }
 
@@ -269,7 +168,6 @@ export class KernelChannel implements Disposable {
   }
 
   private onFrame(data: unknown): void {
-    this.lastActivity = Date.now();
     this.noteActivity();
     let msg: KernelMessage;
     try {

@@ -16,6 +16,7 @@ import {
   NotAJupyterServerError,
   UnexpectedReplyError,
   XsrfRejectedError,
+  isJupyterError,
   toJupyterError,
 } from '../util/errors';
 import { Emitter } from '../util/event';
@@ -41,16 +42,20 @@ export interface ClientOptions {
   renewBeforeMs?: number;
 }
 
+/** Returned by an attempt that repaired something itself (a fresh `_xsrf`): run it again. */
+const AGAIN = Symbol('again');
+
 export interface RequestOptions extends SendOptions {
   /** Statuses returned instead of thrown (2xx always are). */
   accept?: readonly number[];
 }
 
 /**
- * A Jupyter server's REST client: one session (credential + cookie jar), one composed dispatcher.
+ * A Jupyter server's client: one session (credential + cookie jar), one composed dispatcher.
  * `request` prepares the session (login, `_xsrf`), refreshes XSRF and retries once on an XSRF 403, tells
  * "log in again" from a refused Host by re-probing, re-logs in once (shared by all requests in flight) when a
- * cookie session has ended, and turns failures into typed errors.
+ * cookie session has ended, and turns failures into typed errors. WebSockets open through `openWebSocket`
+ * (upgrade.ts), which shares the session rule (`withRelogin`).
  */
 export class JupyterClient implements Disposable {
   readonly endpoint: ServerEndpoint;
@@ -76,14 +81,6 @@ export class JupyterClient implements Disposable {
     const jar = options.jar ?? new ServerCookieJar(undefined, () => new Date(this.now()));
     this.session = new JupyterSession(this.endpoint, options.credential, options.mode ?? 'auto', jar, this.log);
     this.transport = createServerTransport(this.endpoint, this.session, this.log, options.transport);
-  }
-
-  get dispatcher(): Dispatcher {
-    return this.transport.dispatcher;
-  }
-
-  get handshakes(): ServerTransport['handshakes'] {
-    return this.transport.handshakes;
   }
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
@@ -118,10 +115,7 @@ export class JupyterClient implements Disposable {
   async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpReply> {
     this.assertUsable();
     let xsrfRetried = false;
-    let reloggedIn = false;
-    for (;;) {
-      await this.prepare(method, options.signal);
-      const generation = this.session.generation;
+    return this.withRelogin(method, options.signal, async (_wire, afterRelogin) => {
       const reply = await this.send(method, path, options);
       if (reply.status < 300 || options.accept?.includes(reply.status)) return reply;
       if (reply.status !== 403) throw this.statusError(reply);
@@ -135,7 +129,7 @@ export class JupyterClient implements Disposable {
           const dropped = this.session.jar.dropXsrf(reply.url);
           this.log.debug(`${describeRequest(reply)}: XSRF rejected (${message}); dropped ${dropped} _xsrf cookie(s), fetching a fresh one and retrying once`);
           await this.session.singleFlightXsrf(() => fetchXsrf(this.send, this.session, this.log, options.signal));
-          continue;
+          return AGAIN;
         }
         throw new XsrfRejectedError(`${this.endpoint.id} rejected the XSRF token on ${describeRequest(reply)} (${message}).`, {
           serverUrl: this.endpoint.id,
@@ -146,14 +140,35 @@ export class JupyterClient implements Disposable {
       const cause = await this.classifyForbidden(options.signal);
       if (cause === 'host') throw this.hostError();
       if (cause === 'other') throw this.statusError(reply);
-      // Not logged in (any more).
-      if (this.canLogin() && !reloggedIn) {
-        reloggedIn = true;
-        this.log.info(`session for ${this.endpoint.id} is no longer accepted; signing in again`);
-        await this.login(options.signal, generation);
-        continue;
+      // Not logged in (any more): the AuthExpired below makes withRelogin sign in again, once.
+      if (this.canLogin() && !afterRelogin) this.log.info(`session for ${this.endpoint.id} is no longer accepted; signing in again`);
+      throw this.authError(afterRelogin);
+    });
+  }
+
+  /**
+   * The one "sign in again once" rule, shared by `request` and the WebSocket door (upgrade.ts). Prepares the
+   * session for `method`, then runs `attempt` with the wire (the composed dispatcher and handshake log, which the
+   * client exposes no other way). An AuthExpired from it signs in again (one login for every caller that saw the
+   * same session end) and runs it once more; an attempt that returns AGAIN (it repaired something) runs again.
+   */
+  async withRelogin<T>(
+    method: HttpMethod,
+    signal: AbortSignal | undefined,
+    attempt: (wire: ServerTransport, afterRelogin: boolean) => Promise<T | typeof AGAIN>,
+  ): Promise<T> {
+    let afterRelogin = false;
+    for (;;) {
+      await this.prepare(method, signal);
+      const generation = this.session.generation;
+      try {
+        const result = await attempt(this.transport, afterRelogin);
+        if (result !== AGAIN) return result;
+      } catch (err) {
+        if (afterRelogin || !this.canLogin() || !isJupyterError(err, 'AuthExpired')) throw err;
+        afterRelogin = true;
+        await this.login(signal, generation);
       }
-      throw this.authError(reloggedIn);
     }
   }
 
@@ -191,11 +206,6 @@ export class JupyterClient implements Disposable {
   /** Logs in once for all callers that saw the session end under `generation`. */
   async login(signal: AbortSignal | undefined, generation: number): Promise<void> {
     await this.session.singleFlightLogin(() => loginWithForm(this.send, this.session, this.log, signal), generation);
-  }
-
-  /** Prepares a WebSocket upgrade: a cookie session must be signed in first. */
-  async prepareUpgrade(signal?: AbortSignal): Promise<void> {
-    await this.prepare('GET', signal);
   }
 
   /**
