@@ -72,7 +72,7 @@ describe('server registry against real servers', () => {
     const second = newRegistry(secrets, state).registry;
     try {
       const c = second.get(passwordServer.url);
-      assert.ok(c?.saved, 'the saved entry is back');
+      assert.ok(c?.savedEntry, 'the saved entry is back');
       await c.connect();
       assert.equal(c.state.kind, 'connected');
       assert.equal(c.client?.session.loginCount, 0, 'the restored cookie session was used, no new login');
@@ -93,7 +93,7 @@ describe('server registry against real servers', () => {
       await registry.forgetCredentials(c.id);
       assert.equal(await secrets.get(secretKey(c.id, 'password')), undefined);
       assert.equal(await secrets.get(secretKey(c.id, 'cookies')), undefined);
-      assert.equal(registry.get(c.id)?.saved?.credential, 'none');
+      assert.equal(registry.get(c.id)?.savedEntry?.credential, 'none');
       await registry.add({ url: tokenServer.url, credential: tokenCredential(tokenServer.token) });
       await registry.remove(tokenServer.url);
       assert.equal(registry.get(tokenServer.url), undefined);
@@ -109,14 +109,14 @@ describe('server registry against real servers', () => {
       const found = await new RuntimeScanner().scan([tokenServer.runtimeDir]);
       registry.setDiscovered(found);
       const c = registry.get(tokenServer.url);
-      assert.ok(c?.discovered);
+      assert.ok(c?.runtime);
       assert.equal(c.isLocal, true);
       await c.connect();
       assert.equal(c.state.kind, 'connected');
       assert.equal(c.client?.session.plan, 'token-header');
       registry.setDiscovered([]);
       assert.equal(registry.get(tokenServer.url), c, 'a server in use stays (waiting for a restart) when its runtime file goes');
-      assert.equal(c.discoveredGone, true);
+      assert.equal(c.runtime?.gone, true);
       await c.disconnect();
       assert.equal(registry.get(tokenServer.url), undefined, 'once disconnected, an unsaved server without a runtime file leaves');
       registry.setDiscovered(found);

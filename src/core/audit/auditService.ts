@@ -164,6 +164,7 @@ async function auditTargetOf(server: ServerConnection, logger: Logger): Promise<
 /** The runtime dir a discovered server's file lives in, plus `dirs` for servers on this machine; none for remote ones. */
 export function runtimeDirsFor(server: ServerConnection, dirs: readonly string[]): string[] {
   if (!server.isLocal) return [];
-  const own = server.discovered ? [dirname(server.discovered.source)] : [];
+  const file = server.runtime?.info.source;
+  const own = file ? [dirname(file)] : [];
   return [...new Set([...own, ...dirs])];
 }

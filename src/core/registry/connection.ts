@@ -1,5 +1,4 @@
 import { listKernels, listSessions, type KernelModel, type SessionModel } from '../api';
-import type { RuntimeServerInfo } from '../discovery/runtimeFile';
 import {
   describeState,
   initialState,
@@ -9,8 +8,8 @@ import {
 } from '../lifecycle/state';
 import type { ServerSecrets } from '../secrets/secretStore';
 import { endpointFromUrl, isLocalEndpoint, type ServerEndpoint } from '../server/endpoint';
-import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../session/credentials';
-import { JupyterClient } from '../transport/client';
+import type { AuthMode, Credential } from '../session/credentials';
+import type { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
 import { transportFor } from './transportFor';
 import type { Clock } from '../util/clock';
@@ -21,8 +20,10 @@ import type { Logger } from '../util/log';
 import { KernelSession } from '../lifecycle/kernelSession';
 import { ConnectionSupervisor, type LifecycleSettings } from '../lifecycle/supervisor';
 import { CookiePersistence } from './cookiePersistence';
-import { InsecureReasons, type InsecureReason } from './insecureReasons';
+import { clientFor } from './clientFor';
+import { InsecureReasons, observedInsecure, type InsecureReason } from './insecureReasons';
 import type { SavedServer } from './savedServers';
+import { authModeOf, credentialOf, entryOf, nameOf, reachOf, sameSource, type RuntimeSighting, type ServerSource } from './serverSource';
 
 export interface ConnectionDeps {
   secrets: ServerSecrets;
@@ -42,7 +43,7 @@ function tokenOf(credential: Credential | undefined): string | undefined {
 }
 
 /**
- * One server as the extension sees it: what is known about it (saved entry, discovered runtime file), its
+ * One server as the extension sees it: where it comes from (its source: saved entry, runtime file), its
  * connection state, its client (credential + cookie jar) and the kernels and sessions last listed.
  * The cookie session of a cookie-authenticated server is persisted in the secret store and restored.
  */
@@ -57,10 +58,6 @@ export class ServerConnection implements Disposable {
   /** State, kernels, or what is known about the server changed. */
   readonly onDidChange = this.changed.event;
 
-  saved: SavedServer | undefined;
-  discovered: RuntimeServerInfo | undefined;
-  /** The runtime file this server was discovered by is gone or stale (stopped or killed); kept while in use. */
-  discoveredGone = false;
   version: string | undefined;
   kernels: KernelModel[] = [];
   sessions: SessionModel[] = [];
@@ -73,6 +70,7 @@ export class ServerConnection implements Disposable {
 
   constructor(
     readonly id: string,
+    private sourceValue: ServerSource,
     private readonly deps: ConnectionDeps,
   ) {
     this.endpoint = endpointFromUrl(id);
@@ -89,22 +87,42 @@ export class ServerConnection implements Disposable {
     return this.clientValue;
   }
 
+  get source(): ServerSource {
+    return this.sourceValue;
+  }
+
+  /** Replaces what is known about the server (the registry's to call); fires onDidChange when it changed. */
+  setSource(next: ServerSource): void {
+    if (sameSource(next, this.sourceValue)) return;
+    this.sourceValue = next;
+    this.changed.fire();
+  }
+
+  get savedEntry(): SavedServer | undefined {
+    return entryOf(this.sourceValue);
+  }
+
+  /** Its runtime file (a discovered server's), live or gone. */
+  get runtime(): RuntimeSighting | undefined {
+    return this.sourceValue.runtime;
+  }
+
   get name(): string {
-    return this.saved?.name ?? this.id;
+    return nameOf(this.sourceValue) ?? this.id;
   }
 
   get isLocal(): boolean {
     // A discovered server stays local while it restarts.
-    return this.discovered !== undefined || isLocalEndpoint(this.endpoint);
+    return this.runtime !== undefined || isLocalEndpoint(this.endpoint);
   }
 
   get authMode(): AuthMode {
-    return this.saved?.authMode ?? 'auto';
+    return authModeOf(this.sourceValue);
   }
 
   /** How this server is reached (shared timeouts, its own trust): what its clients and its audit use. */
   get transport(): TransportOptions {
-    return transportFor(this.saved, this.deps.transport);
+    return transportFor(reachOf(this.sourceValue), this.deps.transport);
   }
 
   describe(): string {
@@ -144,17 +162,9 @@ export class ServerConnection implements Disposable {
     for (const [kernelId, s] of this.kernelSessions) if (s.status === 'lost') this.dispatch({ type: 'kernel-lost', kernelId });
   }
 
-  /** The credential to use: the saved one, else the token from a live runtime file, else none. */
-  async credential(): Promise<Credential> {
-    if (this.saved?.credential === 'token') {
-      const token = await this.deps.secrets.get('token');
-      if (token) return tokenCredential(token);
-    } else if (this.saved?.credential === 'password') {
-      const password = await this.deps.secrets.get('password');
-      if (password) return passwordCredential(password);
-    }
-    if (this.discovered?.token) return tokenCredential(this.discovered.token);
-    return noCredential;
+  /** The credential to use: the saved one, else the token from its runtime file, else none. */
+  credential(): Promise<Credential> {
+    return credentialOf(this.sourceValue, this.deps.secrets);
   }
 
   /** Re-reads the credential (changed in another window, or a new runtime file) into a live client. */
@@ -180,7 +190,7 @@ export class ServerConnection implements Disposable {
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
       await this.authenticate(client, signal);
-      this.insecureReasons.setOwn(this.observeInsecure(client));
+      this.insecureReasons.setOwn(observedInsecure(this.endpoint, client.session.plan));
       // Proven working again: kernel sockets waiting to reconnect go now (dispatch does it on a state change).
       if (!this.dispatch({ type: 'connected' })) this.kickKernels();
     } catch (err) {
@@ -190,7 +200,7 @@ export class ServerConnection implements Disposable {
     }
     // It answers at its address again, but discovery has not reported its new runtime file yet (the port opens
     // before the file is written): look now, so a new token is adopted at once rather than at the next file event.
-    if (this.discoveredGone && this.deps.refreshDiscoveredToken) void this.deps.refreshDiscoveredToken(this).catch(() => undefined);
+    if (this.runtime?.gone && this.deps.refreshDiscoveredToken) void this.deps.refreshDiscoveredToken(this).catch(() => undefined);
     await this.refreshKernels(signal).catch(() => undefined);
   }
 
@@ -211,7 +221,7 @@ export class ServerConnection implements Disposable {
     try {
       return await attempt();
     } catch (err) {
-      if (!(err instanceof JupyterError) || err.code !== 'InvalidToken' || !this.discovered || !this.deps.refreshDiscoveredToken) throw err;
+      if (!(err instanceof JupyterError) || err.code !== 'InvalidToken' || !this.runtime || !this.deps.refreshDiscoveredToken) throw err;
       const fresh = await this.deps.refreshDiscoveredToken(this).catch(() => undefined);
       if (fresh === undefined || fresh === tokenBefore) throw err;
       this.deps.log.info(`${this.id}: the token was refused; ${what} again with the token from the server's current runtime file`);
@@ -328,15 +338,7 @@ export class ServerConnection implements Disposable {
     if (this.clientValue) return this.clientValue;
     const credential = await this.credential();
     const jar = await this.cookies.restoreJar();
-    const client = new JupyterClient({
-      endpoint: this.endpoint,
-      credential,
-      mode: this.authMode,
-      jar,
-      logger: this.deps.log,
-      transport: this.transport,
-      now: () => this.deps.clock.now(),
-    });
+    const client = clientFor(this.endpoint, this.sourceValue, credential, { transport: this.deps.transport, log: this.deps.log, jar, now: () => this.deps.clock.now() });
     this.subscriptions.push(client.session.onDidChangeCookies(() => this.cookies.schedule(client)));
     this.clientValue = client;
     this.lifecycle.attach(client);
@@ -355,15 +357,6 @@ export class ServerConnection implements Disposable {
 
   get insecure(): readonly InsecureReason[] {
     return this.insecureReasons.list;
-  }
-
-  private observeInsecure(client: JupyterClient): InsecureReason[] {
-    const reasons: InsecureReason[] = [];
-    if (this.endpoint.baseUrl.protocol === 'http:' && !isLocalEndpoint(this.endpoint) && client.session.plan !== 'anonymous') {
-      reasons.push({ id: 'plain-http-remote', text: 'credentials travel over plain http to a remote host' });
-    }
-    if (client.session.plan === 'anonymous') reasons.push({ id: 'auth-disabled', text: 'the server has authentication turned off' });
-    return reasons;
   }
 
   dispose(): void {

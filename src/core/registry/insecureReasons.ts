@@ -1,4 +1,6 @@
+import { isLocalEndpoint, type ServerEndpoint } from '../server/endpoint';
 import type { FindingId } from '../server/findingIds';
+import type { AuthPlan } from '../session/credentials';
 
 /** One reason a connection is insecure, named by the audit finding id it corresponds to. */
 export interface InsecureReason {
@@ -48,4 +50,14 @@ export class InsecureReasons {
     if (!same) this.merged = next;
     return !same;
   }
+}
+
+/** What a connection sees for itself once signed in: credentials over plain http to a remote host, authentication off. */
+export function observedInsecure(endpoint: ServerEndpoint, plan: AuthPlan): InsecureReason[] {
+  const reasons: InsecureReason[] = [];
+  if (endpoint.baseUrl.protocol === 'http:' && !isLocalEndpoint(endpoint) && plan !== 'anonymous') {
+    reasons.push({ id: 'plain-http-remote', text: 'credentials travel over plain http to a remote host' });
+  }
+  if (plan === 'anonymous') reasons.push({ id: 'auth-disabled', text: 'the server has authentication turned off' });
+  return reasons;
 }

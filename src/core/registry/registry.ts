@@ -1,10 +1,10 @@
+import type { RuntimeServerInfo } from '../discovery/runtimeFile';
 import type { DiscoveredServer } from '../discovery/scanner';
 import { parsePastedUrl } from '../discovery/pastedUrl';
 import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secretStore';
 import { noCredential, type AuthMode, type Credential } from '../session/credentials';
-import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
-import { transportFor } from './transportFor';
+import { clientFor } from './clientFor';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
 import { InvalidInputError, ServerUnreachableError } from '../util/errors';
@@ -15,6 +15,7 @@ import { ClockJumpDetector } from '../lifecycle/clockJump';
 import { ServerConnection } from './connection';
 import { RestartAdoption, type RediscoverHook } from './restartAdoption';
 import { readSavedServers, writeSavedServers, type SavedServer, type SavedServerList } from './savedServers';
+import { isListed, withEntry, withoutEntry, withRuntime, withRuntimeGone, type ServerSource } from './serverSource';
 import type { StateStore } from './stateStore';
 
 export interface RegistryDeps {
@@ -54,6 +55,7 @@ export class ServerRegistry implements Disposable {
   private readonly subscriptions: Disposable[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly transport: TransportOptions;
   private lifecycle: LifecycleSettings;
   private clockJump: ClockJumpDetector | undefined;
   private readonly restarts: RestartAdoption;
@@ -61,6 +63,7 @@ export class ServerRegistry implements Disposable {
   constructor(private readonly deps: RegistryDeps) {
     this.log = deps.log ?? nullLogger;
     this.clock = deps.clock ?? systemClock;
+    this.transport = deps.transport ?? {};
     this.lifecycle = deps.lifecycle ?? DEFAULT_LIFECYCLE;
     this.restarts = new RestartAdoption(deps.secrets, this.log);
   }
@@ -89,7 +92,7 @@ export class ServerRegistry implements Disposable {
   /** Loads the saved servers and starts listening for secret changes from other windows. */
   init(): void {
     this.saved = readSavedServers(this.deps.state, this.log);
-    for (const s of this.saved.servers) this.ensure(s.id).saved = s;
+    for (const s of this.saved.servers) this.update(s.id, (source) => withEntry(source, s));
     this.subscriptions.push(this.deps.secrets.onDidChange(({ key }) => void this.onSecretChanged(key)));
     this.clockJump = new ClockJumpDetector(this.clock, (gap) => this.revalidateAll(gap));
     this.changed.fire({});
@@ -105,27 +108,25 @@ export class ServerRegistry implements Disposable {
 
   /** Merges the live discovered servers in; servers that are gone and were never saved leave the list. */
   setDiscovered(found: readonly DiscoveredServer[]): void {
-    const live = new Map<string, DiscoveredServer>();
-    for (const d of found) if (d.state === 'live' && d.info) live.set(d.info.endpoint.id, d);
+    const live = new Map<string, { info: RuntimeServerInfo; version: string | undefined }>();
+    for (const d of found) if (d.state === 'live' && d.info) live.set(d.info.endpoint.id, { info: d.info, version: d.version });
     let listChanged = false;
     for (const [id, d] of live) {
-      const existed = this.connections.has(id);
-      const c = this.ensure(id);
-      const tokenChanged = c.discovered !== undefined && c.discovered.token !== d.info?.token;
-      c.discovered = d.info;
-      c.discoveredGone = false;
+      const before = this.connections.get(id);
+      const tokenBefore = before?.runtime?.info.token;
+      const c = this.update(id, (source) => withRuntime(source, d.info));
+      const tokenChanged = tokenBefore !== undefined && tokenBefore !== d.info.token;
       if (d.version) c.version = d.version;
-      if (!existed) listChanged = true;
+      if (!before) listChanged = true;
       if (tokenChanged) void this.restarts.adopt(c);
       else if (c.state.kind === 'unreachable' && c.client) void c.connect().catch(() => undefined);
     }
     for (const c of [...this.connections.values()]) {
-      if (c.discovered && !live.has(c.id) && !c.discoveredGone) {
+      if (c.runtime?.gone === false && !live.has(c.id)) {
         // Its runtime file is gone or stale. A server in use stays (unreachable, waiting for a restart, whose new
         // runtime file is adopted); one never used leaves the list.
-        c.discoveredGone = true;
-        if (this.prune(c)) listChanged = true;
-        else if (c.client && c.state.kind !== 'disconnected') c.lifecycle.reportFailure(new ServerUnreachableError(`${c.id} stopped (its runtime file is gone or stale).`));
+        c.setSource(withRuntimeGone(c.source));
+        if (!this.prune(c) && c.client && c.state.kind !== 'disconnected') c.lifecycle.reportFailure(new ServerUnreachableError(`${c.id} stopped (its runtime file is gone or stale).`));
         listChanged = true;
       }
     }
@@ -144,24 +145,6 @@ export class ServerRegistry implements Disposable {
     if (credential.kind === 'password' && authMode === 'token') {
       throw new InvalidInputError('A password cannot be used with the token authentication mode.', { hint: 'Choose cookie or auto.' });
     }
-    // An update without certificates keeps the saved ones, and is proven with them.
-    const trustedCertificates = input.trustedCertificates ?? this.saved.servers.find((s) => s.id === id)?.trustedCertificates;
-    const probe = new JupyterClient({
-      endpoint: pasted.endpoint,
-      credential,
-      mode: authMode,
-      logger: this.log,
-      transport: transportFor({ trustedCertificates }, this.deps.transport),
-    });
-    try {
-      await probe.probeVersion(signal);
-      await probe.authenticate(signal);
-    } finally {
-      await probe.close();
-    }
-    const secrets = new ServerSecrets(this.deps.secrets, id);
-    if (credential.kind === 'token') await secrets.set('token', credential.token);
-    if (credential.kind === 'password') await secrets.set('password', credential.password);
     const previous = this.saved.servers.find((s) => s.id === id);
     const entry: SavedServer = {
       id,
@@ -171,13 +154,25 @@ export class ServerRegistry implements Disposable {
     };
     const name = input.name ?? previous?.name;
     if (name) entry.name = name;
+    // An update without certificates keeps the saved ones, and is proven with them.
+    const trustedCertificates = input.trustedCertificates ?? previous?.trustedCertificates;
     if (trustedCertificates?.length) entry.trustedCertificates = trustedCertificates;
+    // Proven as it will be saved.
+    const probe = clientFor(pasted.endpoint, { kind: 'saved', entry }, credential, { transport: this.transport, log: this.log });
+    try {
+      await probe.probeVersion(signal);
+      await probe.authenticate(signal);
+    } finally {
+      await probe.close();
+    }
+    const secrets = new ServerSecrets(this.deps.secrets, id);
+    if (credential.kind === 'token') await secrets.set('token', credential.token);
+    if (credential.kind === 'password') await secrets.set('password', credential.password);
     // The other secret kind is stale now (a password replaced by a token, say).
     if (credential.kind !== 'token') await secrets.delete('token');
     if (credential.kind !== 'password') await secrets.delete('password');
     await this.saveList([...this.saved.servers.filter((s) => s.id !== id), entry]);
-    const c = this.ensure(id);
-    c.saved = entry;
+    const c = this.update(id, (source) => withEntry(source, entry));
     if (c.client) await c.disconnect();
     this.changed.fire({});
     await c.connect(signal);
@@ -191,8 +186,13 @@ export class ServerRegistry implements Disposable {
     await new ServerSecrets(this.deps.secrets, id).deleteAll();
     await this.saveList(this.saved.servers.filter((s) => s.id !== id));
     if (c) {
-      c.saved = undefined;
-      this.prune(c);
+      // Still discovered: it stays while its runtime file is live; else it leaves the list.
+      const next = withoutEntry(c.source);
+      if (!next) this.drop(c);
+      else {
+        c.setSource(next);
+        this.prune(c);
+      }
     }
     this.changed.fire({});
   }
@@ -204,14 +204,21 @@ export class ServerRegistry implements Disposable {
     const secrets = new ServerSecrets(this.deps.secrets, id);
     await secrets.deleteAll();
     const entry = this.saved.servers.find((s) => s.id === id);
-    if (entry) await this.saveList(this.saved.servers.map((s) => (s.id === id ? { ...s, credential: 'none' as const } : s)));
-    if (c) c.saved = this.saved.servers.find((s) => s.id === id);
+    if (entry) {
+      const next: SavedServer = { ...entry, credential: 'none' };
+      await this.saveList(this.saved.servers.map((s) => (s.id === id ? next : s)));
+      c?.setSource(withEntry(c.source, next));
+    }
     this.changed.fire({ id });
   }
 
   /** Removes a connection that is neither saved, nor discovered, nor in use. */
   private prune(c: ServerConnection): boolean {
-    if (c.saved || (c.discovered && !c.discoveredGone) || c.client) return false;
+    return !isListed(c.source) && !c.client && this.drop(c);
+  }
+
+  /** Takes a connection off the list and disposes of it. */
+  private drop(c: ServerConnection): boolean {
     if (this.connections.get(c.id) !== c) return false;
     this.connections.delete(c.id);
     c.dispose();
@@ -224,27 +231,29 @@ export class ServerRegistry implements Disposable {
     this.saved = next;
   }
 
-  private ensure(id: string): ServerConnection {
-    let c = this.connections.get(id);
-    if (!c) {
-      c = new ServerConnection(id, {
-        secrets: new ServerSecrets(this.deps.secrets, id),
-        log: this.log,
-        clock: this.clock,
-        transport: this.deps.transport ?? {},
-        lifecycle: this.lifecycle,
-        refreshDiscoveredToken: (conn) => this.restarts.freshToken(conn),
-      });
-      const conn = c;
-      this.subscriptions.push(
-        c.onDidChange(() => {
-          // A server whose runtime file went away leaves the list once the user disconnects it.
-          if (conn.discoveredGone && this.prune(conn)) this.changed.fire({});
-          else this.changed.fire({ id: conn.id });
-        }),
-      );
-      this.connections.set(id, c);
+  /** Gives server `id` its next source: the connection's replaced (an event if it changed), or a new connection. */
+  private update(id: string, next: (source: ServerSource | undefined) => ServerSource): ServerConnection {
+    const existing = this.connections.get(id);
+    if (existing) {
+      existing.setSource(next(existing.source));
+      return existing;
     }
+    const c = new ServerConnection(id, next(undefined), {
+      secrets: new ServerSecrets(this.deps.secrets, id),
+      log: this.log,
+      clock: this.clock,
+      transport: this.transport,
+      lifecycle: this.lifecycle,
+      refreshDiscoveredToken: (conn) => this.restarts.freshToken(conn),
+    });
+    this.subscriptions.push(
+      c.onDidChange(() => {
+        // A server whose runtime file went away leaves the list once the user disconnects it.
+        if (c.runtime?.gone && this.prune(c)) this.changed.fire({});
+        else this.changed.fire({ id: c.id });
+      }),
+    );
+    this.connections.set(id, c);
     return c;
   }
 

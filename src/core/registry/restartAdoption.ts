@@ -47,10 +47,10 @@ export class RestartAdoption {
   }
 
   private async adoptNow(c: ServerConnection): Promise<void> {
-    const token = c.discovered?.token;
+    const token = c.runtime?.info.token;
     if (!token) return;
     this.log.info(`${c.id}: the server was restarted with a new token; using the one from its runtime file`);
-    if (c.saved?.credential === 'token') await new ServerSecrets(this.secrets, c.id).set('token', token);
+    if (c.savedEntry?.credential === 'token') await new ServerSecrets(this.secrets, c.id).set('token', token);
     await c.reloadCredential();
     if (!c.client) return;
     // A connection that works (it came back on its login cookie before the new file was reported, or never noticed
@@ -67,15 +67,16 @@ export class RestartAdoption {
    */
   async freshToken(c: ServerConnection): Promise<string | undefined> {
     const hook = this.rediscover;
-    if (!hook || !c.discovered) return undefined;
+    if (!hook || !c.runtime) return undefined;
     this.rediscovering ??= hook().finally(() => {
       this.rediscovering = undefined;
     });
     await this.rediscovering;
     await this.adopting.get(c.id);
-    if (c.discoveredGone || !c.discovered?.token) return undefined;
+    const token = c.runtime?.gone ? undefined : c.runtime?.info.token;
+    if (!token) return undefined;
     const cred = c.client?.session.credential;
-    if (cred?.kind === 'token' && cred.token !== c.discovered.token) await this.adopt(c);
+    if (cred?.kind === 'token' && cred.token !== token) await this.adopt(c);
     const now = c.client?.session.credential;
     return now?.kind === 'token' ? now.token : undefined;
   }

@@ -65,7 +65,7 @@ export class TokenRecovery implements Disposable {
   }
 
   private needsNewToken(c: ServerConnection): boolean {
-    return c.state.kind === 'auth-expired' && c.state.error?.code === 'InvalidToken' && c.discovered === undefined && c.saved?.credential === 'token';
+    return c.state.kind === 'auth-expired' && c.state.error?.code === 'InvalidToken' && !c.runtime && c.savedEntry?.credential === 'token';
   }
 
   private async ask(c: ServerConnection): Promise<void> {
@@ -81,7 +81,7 @@ export class TokenRecovery implements Disposable {
         return;
       }
       try {
-        const saved = c.saved;
+        const saved = c.savedEntry;
         await this.registry.add({
           url: c.id,
           credential: tokenCredential(token.trim()),

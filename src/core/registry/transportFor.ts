@@ -8,8 +8,9 @@ export interface ReachSettings {
 
 /**
  * How to reach one server: the defaults every client shares (timeouts) plus the server's own trust. The only
- * place a server's settings become transport options: connections, the add-server probe and the audit's probe
- * clients all get theirs here, so none of them reaches a server differently from the others.
+ * place a server's settings become transport options: connections and the add-server probe (through `clientFor`)
+ * and the audit's probe clients (through `ServerConnection.transport`) all get theirs here, so none of them
+ * reaches a server differently from the others.
  */
 export function transportFor(server: ReachSettings | undefined, defaults: TransportOptions = {}): TransportOptions {
   const ca = server?.trustedCertificates;

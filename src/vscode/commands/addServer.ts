@@ -52,7 +52,7 @@ export async function addServer(deps: CommandDeps, arg?: unknown): Promise<strin
     const pasted = parsePastedUrl(url);
     let credential = given?.askCredential ? undefined : given?.credential;
     if (!credential && (pasted.token === undefined || given?.askCredential)) {
-      const discovered = deps.registry.get(pasted.endpoint.id)?.discovered?.token;
+      const discovered = deps.registry.get(pasted.endpoint.id)?.runtime?.info.token;
       if (discovered && !given?.askCredential) credential = tokenCredential(discovered);
       else if (interactive) {
         credential = await askCredential(pasted.endpoint.id);
@@ -61,7 +61,7 @@ export async function addServer(deps: CommandDeps, arg?: unknown): Promise<strin
     }
     const input = { url, ...(credential ? { credential } : {}), ...(given?.name ? { name: given.name } : {}), ...(given?.authMode ? { authMode: given.authMode } : {}) };
     const c = await withCancellableProgress(vscode.l10n.t('Connecting to {0}…', pasted.endpoint.id), (signal) => deps.registry.add(input, signal));
-    deps.log.info(`added ${c.id} (${c.saved?.credential ?? 'none'} credential)`);
+    deps.log.info(`added ${c.id} (${c.savedEntry?.credential ?? 'none'} credential)`);
     if (interactive) announce(c, pasted.notes);
     return c.id;
   } catch (err) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../../core/registry/connection';
+import { savedSecretOf } from '../../core/registry/serverSource';
 import { isOnline, serverLabel } from '../presentation/serverPresentation';
 import { summarize } from '../statusBar/summary';
 import type { CommandDeps } from './deps';
@@ -45,8 +46,8 @@ async function showServerActions(c: ServerConnection): Promise<void> {
     a('beaker', vscode.l10n.t('Test Connection'), COMMANDS.testConnection, true),
     a('copy', vscode.l10n.t('Copy Server URL'), COMMANDS.copyServerUrl, true),
     a('sign-out', vscode.l10n.t('Sign Out'), COMMANDS.signOut, c.client !== undefined),
-    a('key', vscode.l10n.t('Forget Credentials'), COMMANDS.forgetCredentials, c.saved !== undefined && c.saved.credential !== 'none'),
-    a('trash', vscode.l10n.t('Remove Server'), COMMANDS.removeServer, c.saved !== undefined),
+    a('key', vscode.l10n.t('Forget Credentials'), COMMANDS.forgetCredentials, savedSecretOf(c.source) !== 'none'),
+    a('trash', vscode.l10n.t('Remove Server'), COMMANDS.removeServer, c.savedEntry !== undefined),
   ].filter((x): x is ActionPick => x !== undefined);
   const picked = await vscode.window.showQuickPick(actions, { title: serverLabel(c), placeHolder: c.id });
   if (picked) await vscode.commands.executeCommand(picked.command, ...(picked.args ?? []));

@@ -22,7 +22,7 @@ export async function connect(deps: CommandDeps, arg: unknown): Promise<boolean>
     if (isJupyterError(err) && needsUser(err)) {
       const enter = vscode.l10n.t('Enter Credentials');
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect to {0}: {1}', serverLabel(c), describeError(err)), enter).then((choice) => {
-        if (choice === enter) void vscode.commands.executeCommand(COMMANDS.addServer, { url: c.id, askCredential: true, ...(c.saved?.name ? { name: c.saved.name } : {}) });
+        if (choice === enter) void vscode.commands.executeCommand(COMMANDS.addServer, { url: c.id, askCredential: true, ...(c.savedEntry?.name ? { name: c.savedEntry.name } : {}) });
       });
       return false;
     }
@@ -64,7 +64,7 @@ async function confirm(message: string, detail: string, action: string): Promise
 }
 
 export async function forgetCredentials(deps: CommandDeps, arg: unknown, options?: unknown): Promise<boolean> {
-  const c = await resolveServer(deps.registry, arg, (s) => s.saved !== undefined, vscode.l10n.t('Forget the credentials of which server?'));
+  const c = await resolveServer(deps.registry, arg, (s) => s.savedEntry !== undefined, vscode.l10n.t('Forget the credentials of which server?'));
   if (!c) return false;
   const ok = !confirmOption(options) || (await confirm(
     vscode.l10n.t('Forget the credentials of {0}?', serverLabel(c)),
@@ -78,7 +78,7 @@ export async function forgetCredentials(deps: CommandDeps, arg: unknown, options
 }
 
 export async function removeServer(deps: CommandDeps, arg: unknown, options?: unknown): Promise<boolean> {
-  const c = await resolveServer(deps.registry, arg, (s) => s.saved !== undefined, vscode.l10n.t('Remove which server?'));
+  const c = await resolveServer(deps.registry, arg, (s) => s.savedEntry !== undefined, vscode.l10n.t('Remove which server?'));
   if (!c) return false;
   const ok = !confirmOption(options) || (await confirm(
     vscode.l10n.t('Remove {0}?', serverLabel(c)),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
+import { nameOf } from '../../core/registry/serverSource';
 import { endpointFromUrl } from '../../core/server/endpoint';
 import { serverLabel, shortUrl, stateDetail, stateIcon } from '../presentation/serverPresentation';
 import { isServerNode } from '../tree/nodes';
@@ -37,7 +38,7 @@ export interface ServerPick extends vscode.QuickPickItem {
 }
 
 export function serverPickItem(c: ServerConnection): ServerPick {
-  return { label: serverLabel(c), ...(c.saved?.name ? { description: shortUrl(c) } : {}), detail: stateDetail(c), iconPath: stateIcon(c), server: c };
+  return { label: serverLabel(c), ...(nameOf(c.source) ? { description: shortUrl(c) } : {}), detail: stateDetail(c), iconPath: stateIcon(c), server: c };
 }
 
 export async function pickServer(servers: readonly ServerConnection[], placeHolder: string): Promise<ServerConnection | undefined> {

@@ -52,7 +52,7 @@ export class AutoConnect implements Disposable {
     const present = new Set(servers.map((c) => c.id));
     for (const id of this.attempted) if (!present.has(id)) this.attempted.delete(id);
     for (const c of servers) {
-      if (c.saved && isUsable(c.state)) this.setRemembered(c.id, true);
+      if (c.savedEntry && isUsable(c.state)) this.setRemembered(c.id, true);
       if (this.shouldConnect(c)) {
         this.attempted.add(c.id);
         this.log.debug(`${c.id}: connecting automatically`);
@@ -63,8 +63,8 @@ export class AutoConnect implements Disposable {
 
   private shouldConnect(c: ServerConnection): boolean {
     if (this.attempted.has(c.id) || c.state.kind !== 'disconnected' || c.state.error || c.client) return false;
-    if (c.discovered && !c.discoveredGone && this.settings.autoConnectDiscovered) return true;
-    return c.saved !== undefined && this.remembered.has(c.id) && this.settings.reconnectOnStartup;
+    if (c.runtime?.gone === false && this.settings.autoConnectDiscovered) return true;
+    return c.savedEntry !== undefined && this.remembered.has(c.id) && this.settings.reconnectOnStartup;
   }
 
   private setRemembered(id: string, on: boolean): void {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isUsable, type ConnectionState } from '../../core/lifecycle/state';
 import type { ServerConnection } from '../../core/registry/connection';
+import { credentialKind, nameOf } from '../../core/registry/serverSource';
 
 /** How a server is shown everywhere (tree, status bar, quick picks), in one place. Nothing here holds a secret. */
 
@@ -20,7 +21,7 @@ export function shortUrl(c: ServerConnection): string {
 }
 
 export function serverLabel(c: ServerConnection): string {
-  return c.saved?.name ?? shortUrl(c);
+  return nameOf(c.source) ?? shortUrl(c);
 }
 
 export function stateLabel(state: ConnectionState): string {
@@ -80,7 +81,7 @@ export function stateHint(c: ServerConnection): string | undefined {
     case 'disconnected':
       return vscode.l10n.t('Use Connect to open a session.');
     case 'idle-expired':
-      return c.saved?.credential === 'none' && !c.discovered?.token
+      return c.savedEntry && credentialKind(c.source) === 'none'
         ? vscode.l10n.t('Closed after {0} without use (setting secureJupyter.session.idleTimeout). The next use asks for credentials.', idleSpan(c))
         : vscode.l10n.t('Closed after {0} without use (setting secureJupyter.session.idleTimeout). The next use signs in again silently.', idleSpan(c));
     case 'auth-expired':
@@ -117,15 +118,15 @@ export function authLabel(c: ServerConnection): string {
     case 'anonymous':
       return vscode.l10n.t('no auth');
   }
-  if (c.saved?.credential === 'password') return vscode.l10n.t('password');
-  if (c.saved?.credential === 'token' || c.discovered?.token) return vscode.l10n.t('token');
-  return vscode.l10n.t('no credential');
+  const kind = credentialKind(c.source);
+  return kind === 'password' ? vscode.l10n.t('password') : kind === 'token' ? vscode.l10n.t('token') : vscode.l10n.t('no credential');
 }
 
 export function versionLabel(c: ServerConnection): string | undefined {
-  const v = c.version ?? c.discovered?.version;
+  const info = c.runtime?.info;
+  const v = c.version ?? info?.version;
   if (!v) return undefined;
-  const kind = c.discovered?.kind === 'notebook' ? 'Notebook' : c.discovered?.kind === 'jupyter-server' ? 'Jupyter Server' : 'Jupyter';
+  const kind = info?.kind === 'notebook' ? 'Notebook' : info?.kind === 'jupyter-server' ? 'Jupyter Server' : 'Jupyter';
   return `${kind} ${v}`;
 }
 

@@ -24,9 +24,10 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   field(md, vscode.l10n.t('Version'), versionLabel(c));
   const plan = c.client?.session.plan;
   field(md, vscode.l10n.t('Authentication'), plan ? describePlan(plan) : authLabel(c));
-  field(md, vscode.l10n.t('Root dir'), c.discovered?.rootDir);
-  field(md, vscode.l10n.t('PID'), c.discovered?.pid);
-  field(md, vscode.l10n.t('Runtime file'), c.discovered?.source);
+  const runtime = c.runtime?.info;
+  field(md, vscode.l10n.t('Root dir'), runtime?.rootDir);
+  field(md, vscode.l10n.t('PID'), runtime?.pid);
+  field(md, vscode.l10n.t('Runtime file'), runtime?.source);
   const session = c.client?.session;
   if (session?.usesCookies) {
     const expiry = session.jar.loginExpiry(c.endpoint.baseUrl);
@@ -35,7 +36,8 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   if (c.kernelsListedAt !== undefined) {
     field(md, vscode.l10n.t('Kernels'), vscode.l10n.t('{0} (listed {1})', c.kernels.length, relativeTime(new Date(c.kernelsListedAt).toISOString()) ?? ''));
   }
-  if (c.saved) field(md, vscode.l10n.t('Added'), new Date(c.saved.addedAt).toLocaleString(vscode.env.language));
+  const saved = c.savedEntry;
+  if (saved) field(md, vscode.l10n.t('Added'), new Date(saved.addedAt).toLocaleString(vscode.env.language));
   if (c.state.error) field(md, vscode.l10n.t('Last error'), c.state.error.message);
   for (const reason of c.insecure) {
     md.appendMarkdown('$(warning) ');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { KernelModel, SessionModel } from '../../core/api';
 import type { ServerConnection } from '../../core/registry/connection';
+import { nameOf, savedSecretOf } from '../../core/registry/serverSource';
 import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';
 import type { ServerGroup } from './nodes';
 import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
@@ -11,9 +12,9 @@ import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
  */
 export function serverContextValue(c: ServerConnection): string {
   const flags = ['server', isOnline(c) ? 'online' : 'offline'];
-  if (c.saved) flags.push('saved');
-  if (c.saved && c.saved.credential !== 'none') flags.push('credential');
-  if (c.discovered) flags.push('discovered');
+  if (c.savedEntry) flags.push('saved');
+  if (savedSecretOf(c.source) !== 'none') flags.push('credential');
+  if (c.runtime) flags.push('discovered');
   return flags.join(' ');
 }
 
@@ -34,7 +35,7 @@ export function serverItem(c: ServerConnection): vscode.TreeItem {
   // would depend on what the tree remembers of the row).
   const item = new vscode.TreeItem(serverLabel(c), isOnline(c) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
   item.id = `server:${c.id}`;
-  const parts = [c.saved?.name ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
+  const parts = [nameOf(c.source) ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
   if (c.insecure.length > 0 && isOnline(c)) parts.push(vscode.l10n.t('insecure'));
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
   item.iconPath = stateIcon(c);

@@ -20,7 +20,7 @@ describe('Add Server, Copy Server URL, Remove Server (token in the URL)', () => 
     jupyter = await startJupyter({ flavor: 'server' });
   });
   after(async () => {
-    if (id && api.registry.get(id)?.saved) await vscode.commands.executeCommand('secureJupyter.removeServer', id, { confirm: false });
+    if (id && api.registry.get(id)?.savedEntry) await vscode.commands.executeCommand('secureJupyter.removeServer', id, { confirm: false });
     await jupyter?.stop();
   });
 
@@ -29,7 +29,7 @@ describe('Add Server, Copy Server URL, Remove Server (token in the URL)', () => 
     assert.equal(id, jupyter.url);
     const c = api.registry.get(id);
     assert.equal(c?.state.kind, 'connected');
-    assert.equal(c?.saved?.credential, 'token');
+    assert.equal(c?.savedEntry?.credential, 'token');
     const rows = serverNodes(api);
     const row = rows.find((r) => r.server.id === id);
     assert.ok(row, 'the tree shows the added server');
@@ -41,7 +41,7 @@ describe('Add Server, Copy Server URL, Remove Server (token in the URL)', () => 
 
   it('keeps the token in SecretStorage only: not in globalState, settings.json or any file on disk', async () => {
     assert.equal(await api.secrets.get(secretKey(id, 'token')), jupyter.token);
-    const saved = JSON.stringify(api.registry.get(id)?.saved);
+    const saved = JSON.stringify(api.registry.get(id)?.savedEntry);
     assert.ok(!saved.includes(jupyter.token));
     const state = JSON.stringify(api.globalState.keys().map((k) => [k, api.globalState.get(k)]));
     assert.match(state, new RegExp(SAVED_SERVERS_KEY.replace(/\./g, '\\.')), 'the server list is in globalState');

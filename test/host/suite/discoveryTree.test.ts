@@ -36,7 +36,7 @@ describe('server explorer: a discovered server and its kernels', () => {
       return r?.server.state.kind === 'connected' ? r : undefined;
     });
     assert.equal(row.group, 'local');
-    assert.equal(row.server.saved, undefined, 'discovered, not saved');
+    assert.equal(row.server.savedEntry, undefined, 'discovered, not saved');
     const item = api.tree.getTreeItem(row.node);
     assert.equal(item.label, `127.0.0.1:${jupyter.port}`);
     assert.match(String(item.description), /^Jupyter Server 1\.23\.3 · token · Connected$/);

@@ -57,7 +57,7 @@ describe('sessions and the status bar, following the connection state', () => {
     try {
       second.init();
       const c = second.get(id);
-      assert.equal(c?.saved?.credential, 'password', 'the saved entry comes from globalState');
+      assert.equal(c?.savedEntry?.credential, 'password', 'the saved entry comes from globalState');
       await c.connect();
       assert.equal(c.state.kind, 'connected');
       assert.equal(c.client?.session.loginCount, 0, 'the cookie session from the secret storage was used: no new login');
@@ -79,7 +79,7 @@ describe('sessions and the status bar, following the connection state', () => {
     const id = added[0]!;
     assert.equal(await vscode.commands.executeCommand('secureJupyter.forgetCredentials', id, { confirm: false }), true);
     assert.equal(await api.secrets.get(secretKey(id, 'password')), undefined);
-    assert.equal(api.registry.get(id)?.saved?.credential, 'none');
+    assert.equal(api.registry.get(id)?.savedEntry?.credential, 'none');
     assert.equal(await vscode.commands.executeCommand('secureJupyter.connect', id), false);
     assert.equal(api.registry.get(id)?.state.kind, 'auth-expired');
     assert.match(await waitForText(api, /session expired/), /^\$\(key\) Jupyter: session expired$/);
