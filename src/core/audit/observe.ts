@@ -1,6 +1,6 @@
 import { ServerCookieJar, isLoginCookie, type RejectedCookie } from '../session/cookieJar';
 import { describePlan, type AuthMode, type AuthPlan, type Credential } from '../session/credentials';
-import { loginWithForm, type RawSend } from '../session/flows';
+import { loginWithForm, type RawSend } from '../transport/login';
 import { JupyterClient } from '../transport/client';
 import { setCookieLines } from '../transport/headers';
 import { describeRequest, type HttpReply } from '../transport/reply';

@@ -7,8 +7,8 @@ import { planAuth, usesCookieSession, type AuthMode, type AuthPlan, type Credent
 
 /**
  * One server's authentication state: the credential, the plan derived from it, the cookie jar, and the
- * single-flight slots for logging in and fetching `_xsrf`. No I/O here: the flows that talk to the server
- * (`login.ts`, `xsrf.ts`) are run by the client, which owns the transport.
+ * single-flight slots for logging in and fetching `_xsrf`. No I/O here: the login and `_xsrf` flows that talk to
+ * the server are in `transport/login.ts`, run by the client, which owns the transport.
  */
 export class JupyterSession {
   private credentialValue: Credential;

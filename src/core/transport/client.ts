@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { serverUrl, type ServerEndpoint } from '../server/endpoint';
 import { ServerCookieJar } from '../session/cookieJar';
 import type { AuthMode, Credential } from '../session/credentials';
-import { fetchXsrf, loginWithForm } from '../session/flows';
+import { fetchXsrf, loginWithForm } from './login';
 import { isXsrfRejection, type ForbiddenCause } from '../session/forbidden';
 import { JupyterSession } from '../session/session';
 import type { Disposable } from '../util/disposable';

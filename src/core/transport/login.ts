@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { serverUrl } from '../server/endpoint';
-import type { HttpMethod, HttpReply, SendOptions } from '../transport/reply';
-import { replyMessage } from '../transport/reply';
+import type { HttpMethod, HttpReply, SendOptions } from './reply';
+import { replyMessage } from './reply';
 import {
   InvalidTokenError,
   NotAJupyterServerError,
@@ -10,9 +10,13 @@ import {
   XsrfRejectedError,
 } from '../util/errors';
 import type { Logger } from '../util/log';
-import { XSRF_COOKIE } from './cookieJar';
-import { isXsrfRejection } from './forbidden';
-import type { JupyterSession } from './session';
+import { XSRF_COOKIE } from '../session/cookieJar';
+import { isXsrfRejection } from '../session/forbidden';
+import type { JupyterSession } from '../session/session';
+
+/**
+ * The login and `_xsrf` flows: the only requests a server's authentication needs before anything else can be sent.
+ */
 
 /** One request through the server's transport, no preflight and no recovery: what the flows need. */
 export type RawSend = (method: HttpMethod, path: string, options?: SendOptions) => Promise<HttpReply>;
