@@ -73,7 +73,7 @@ const ANALYSIS: Record<string, string> = {
     'Every restart here lets the session end while the server is down (kill 1 s before its server-side end). When the server comes back, the first requests (the connection\'s retry loop and users) are refused (403), re-login runs with the OLD token ' +
     '(the DiscoveryWatcher needs its 50 ms debounce + a scan before the registry adopts the new token from the runtime file) and fails with InvalidToken; the requests in flight fail with it and the connection shows auth-expired until the adoption reconnects it (~0.1 s). ' +
     'Fix (src/core/registry): for a discovered local server, an InvalidToken at login should first ask discovery to rescan (the registry needs a `rediscover` hook, wired to the watcher) and retry once with the adopted token before failing. ' +
-    'Also, after a restart the kernel worker waits for the KernelSession retry timer (up to ~4 s) before it learns the kernel is gone: a reconnect should be kicked when the server connection is back.',
+    'Also, after a restart the kernel worker waits for the KernelConnection retry timer (up to ~4 s) before it learns the kernel is gone: a reconnect should be kicked when the server connection is back.',
   jar: '',
 };
 

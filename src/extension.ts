@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { ServerRegistry } from './core/registry/registry';
 import { TokenRecovery } from './core/registry/tokenRecovery';
 import { DisposableStore } from './core/util/disposable';
-import type { TestApi } from './vscode/api';
+import type { TestApi } from './vscode/testApi';
 import { NewTokenPrompt } from './vscode/commands/newTokenPrompt';
 import { registerCommands } from './vscode/commands/register';
 import { ReportDocuments } from './vscode/commands/reportDocuments';

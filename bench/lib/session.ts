@@ -58,9 +58,9 @@ export async function signedIn(client: JupyterClient): Promise<CookieSession> {
   await client.authenticate();
   await client.ensureXsrf();
   const base = client.endpoint.baseUrl;
-  const xsrf = client.session.jar.xsrfToken(base);
-  const cookie = client.session.jar.cookieHeader(base);
-  if (!xsrf || !cookie.includes('username-')) throw new Error(`no cookie session after login (cookies: ${client.session.jar.all().map((c) => c.key).join(', ')})`);
+  const xsrf = client.auth.jar.xsrfToken(base);
+  const cookie = client.auth.jar.cookieHeader(base);
+  if (!xsrf || !cookie.includes('username-')) throw new Error(`no cookie session after login (cookies: ${client.auth.jar.all().map((c) => c.key).join(', ')})`);
   return { cookie, xsrf };
 }
 

@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import { endpointFromUrl } from '../../src/core/server/endpoint';
 import { ServerCookieJar } from '../../src/core/session/cookieJar';
 import { passwordCredential } from '../../src/core/session/credentials';
-import { JupyterSession } from '../../src/core/session/session';
+import { ServerAuth } from '../../src/core/session/serverAuth';
 import { JupyterClient } from '../../src/core/transport/client';
 import { HandshakeLog } from '../../src/core/transport/handshakes';
 import { authInterceptor, cookieInterceptor, loggingInterceptor, originGuard, xsrfInterceptor } from '../../src/core/transport/interceptors';
@@ -39,13 +39,13 @@ export function jarWith(n: number): ServerCookieJar {
   return jar;
 }
 
-function session(n: number): JupyterSession {
-  return new JupyterSession(endpointFromUrl(`${ORIGIN}/`), passwordCredential('bench-password-1'), 'cookie', jarWith(n), logger);
+function session(n: number): ServerAuth {
+  return new ServerAuth(endpointFromUrl(`${ORIGIN}/`), passwordCredential('bench-password-1'), 'cookie', jarWith(n), logger);
 }
 
 type Interceptor = (d: Dispatcher.Dispatch) => Dispatcher.Dispatch;
 
-function chain(s: JupyterSession, only?: string): Dispatcher {
+function chain(s: ServerAuth, only?: string): Dispatcher {
   const all: [string, Interceptor][] = [
     ['logging (info level)', loggingInterceptor(logger)],
     ['handshake log', new HandshakeLog().interceptor()],
@@ -148,7 +148,7 @@ export async function interceptors(o: SuiteOptions): Promise<SuiteOutput> {
   const clientRows: (string | number)[][] = [];
   for (const n of [2, 50]) {
     const client = new JupyterClient({ endpoint: endpointFromUrl(`${ORIGIN}/`), credential: passwordCredential('bench-password-1'), mode: 'cookie', jar: jarWith(n), logger });
-    const s = client.session;
+    const s = client.auth;
     const stubbed = new StubDispatcher(false).compose(
       loggingInterceptor(client.log),
       new HandshakeLog().interceptor(),

@@ -14,7 +14,7 @@
  * Reference: one request on a session without a login cookie (= one login plus one request), measured in the
  * same cycles. Renewal before expiry is off for these clients (it would hide the expiry).
  */
-import { getStatus } from '../../src/core/api';
+import { getStatus } from '../../src/core/rest';
 import type { JupyterClient } from '../../src/core/transport/client';
 import { atMost, exactly, info, table, type Metric } from '../lib/results';
 import { ourClient, startBenchServer, stopBenchServers } from '../lib/session';
@@ -25,14 +25,14 @@ const LIFETIME_S = 4;
 const N = 100;
 
 async function burst(client: JupyterClient, n: number): Promise<{ ms: number; loginDoneMs: number | undefined; logins: number; failed: number }> {
-  const before = client.session.loginCount;
+  const before = client.auth.loginCount;
   let loginDone: number | undefined;
-  const sub = client.session.onDidFinishLogin(() => (loginDone = performance.now()));
+  const sub = client.auth.onDidFinishLogin(() => (loginDone = performance.now()));
   const t0 = performance.now();
   const settled = await Promise.allSettled(Array.from({ length: n }, () => getStatus(client)));
   const t1 = performance.now();
   sub.dispose();
-  return { ms: t1 - t0, loginDoneMs: loginDone === undefined ? undefined : loginDone - t0, logins: client.session.loginCount - before, failed: settled.filter((s) => s.status === 'rejected').length };
+  return { ms: t1 - t0, loginDoneMs: loginDone === undefined ? undefined : loginDone - t0, logins: client.auth.loginCount - before, failed: settled.filter((s) => s.status === 'rejected').length };
 }
 
 export async function relogin(o: SuiteOptions): Promise<SuiteOutput> {
@@ -54,7 +54,7 @@ export async function relogin(o: SuiteOptions): Promise<SuiteOutput> {
     for (let c = 0; c < cycles; c++) {
       // Let the login cookies of byClock and byServer expire (the server checks whole seconds: add a margin).
       await sleep(LIFETIME_S * 1000 + 1500);
-      if (byClock.session.hasXsrf()) xsrfKeptByClock++;
+      if (byClock.auth.hasXsrf()) xsrfKeptByClock++;
       const order = c % 2 === 0 ? (['clock', 'server'] as const) : (['server', 'clock'] as const);
       for (const which of order) {
         const r = await burst(which === 'clock' ? byClock : byServer, N);
@@ -68,20 +68,20 @@ export async function relogin(o: SuiteOptions): Promise<SuiteOutput> {
       }
       // References, interleaved in the same cycle: login + one request; login alone; one request; a live burst.
       for (let i = 0; i < 3; i++) {
-        ref.session.jar.clearLogin();
+        ref.auth.jar.clearLogin();
         let t0 = performance.now();
         await getStatus(ref);
         res.ref.push(performance.now() - t0);
-        ref.session.jar.clearLogin();
+        ref.auth.jar.clearLogin();
         t0 = performance.now();
-        await ref.login(undefined, ref.session.generation);
+        await ref.login(undefined, ref.auth.generation);
         res.login.push(performance.now() - t0);
         t0 = performance.now();
         await getStatus(ref);
         res.request.push(performance.now() - t0);
       }
       // A live session's burst: log in first (its cookie may be past the server's max_age by now).
-      live.session.jar.clearLogin();
+      live.auth.jar.clearLogin();
       await getStatus(live);
       res.liveBurst.push((await burst(live, N)).ms);
       o.log(`cycle ${c + 1}/${cycles}: clock ${fmt(res.clock.at(-1))} ms (${logins.clock.at(-1)} login), server ${fmt(res.server.at(-1))} ms (${logins.server.at(-1)} login), ref ${fmt(res.ref.at(-1))} ms`);

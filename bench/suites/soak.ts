@@ -1,7 +1,7 @@
 /**
  * 6. The soak (issue 5): REST requests and kernel messages through forced expiries and restarts, on the path the
  * extension uses: ServerRegistry + DiscoveryWatcher (`{ parseStale: false }`, as src/vscode/discovery does) +
- * ServerConnection.use() + KernelSession, default lifecycle settings (15 min idle, default retry policy).
+ * ServerConnection.use() + KernelConnection, default lifecycle settings (15 min idle, default retry policy).
  *
  * - Server: jupyter-server 1.23 with a token, saved in the registry in cookie mode (token-as-password login, a
  *   cookie session with XSRF), on a fixed port and runtime dir.
@@ -24,10 +24,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getStatus, listKernels, startKernel } from '../../src/core/api';
+import { getStatus, listKernels, startKernel } from '../../src/core/rest';
 import { RuntimeScanner } from '../../src/core/discovery/scanner';
 import { DiscoveryWatcher } from '../../src/core/discovery/watcher';
-import type { KernelSession } from '../../src/core/lifecycle/kernelSession';
+import type { KernelConnection } from '../../src/core/kernel/kernelConnection';
 import { DEFAULT_LIFECYCLE } from '../../src/core/lifecycle/supervisor';
 import type { ServerConnection } from '../../src/core/registry/connection';
 import { ServerRegistry } from '../../src/core/registry/registry';
@@ -96,11 +96,11 @@ export async function soak(o: SuiteOptions): Promise<SuiteOutput> {
       const client = c.client;
       if (!client) return;
       // Every request refused at once carries its own clearing Set-Cookie: one expiry is the episode until the next login.
-      client.session.onDidClearLogin(() => {
+      client.auth.onDidClearLogin(() => {
         const last = expiries.at(-1);
         if (!last || last.loginDone !== undefined) expiries.push({ at: now() });
       });
-      client.session.onDidFinishLogin(({ ok }) => {
+      client.auth.onDidFinishLogin(({ ok }) => {
         logins.push({ at: now(), ok });
         const e = expiries.at(-1);
         if (ok && e && e.loginDone === undefined) e.loginDone = now();
@@ -108,11 +108,11 @@ export async function soak(o: SuiteOptions): Promise<SuiteOutput> {
     };
     attachSessionEvents();
 
-    let ks: KernelSession | undefined;
-    const newKernel = async (): Promise<KernelSession> => {
+    let ks: KernelConnection | undefined;
+    const newKernel = async (): Promise<KernelConnection> => {
       const k = await c.use((client) => startKernel(client));
       kernelsStarted.push({ at: now(), id: k.id });
-      const s = await c.openKernelSession(k.id);
+      const s = await c.openKernelConnection(k.id);
       s.onDidChangeStatus((e) => {
         if (e.status === 'lost') lostNotices.push(now());
       });
@@ -259,7 +259,7 @@ export async function soak(o: SuiteOptions): Promise<SuiteOutput> {
 
     const md = [
       `${fmt(end / 1000)} s on jupyter-server 1.23 (port ${port}), cookie session (token as password), server max_age ${MAX_AGE_S} s; ${counts.rest} REST requests and ${counts.kernel} kernel messages; ` +
-        `${expiries.length} forced expiries, ${windows.length} restarts (SIGKILL 1 s before the session's end, 1.5 s down, new token); ${logins.filter((l) => l.ok).length} logins (${logins.filter((l) => !l.ok).length} failed); ${kernelsStarted.length} kernels started. Registry + DiscoveryWatcher + ServerConnection.use() + KernelSession, default lifecycle settings.`,
+        `${expiries.length} forced expiries, ${windows.length} restarts (SIGKILL 1 s before the session's end, 1.5 s down, new token); ${logins.filter((l) => l.ok).length} logins (${logins.filter((l) => !l.ok).length} failed); ${kernelsStarted.length} kernels started. Registry + DiscoveryWatcher + ServerConnection.use() + KernelConnection, default lifecycle settings.`,
       '',
       table(
         ['event', 'count', 'recovery median ms', 'recovery max ms', 'each (ms)'],

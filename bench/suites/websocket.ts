@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { KernelConnection, type ServerConnection } from '@jupyterlab/services';
 import { Agent, WebSocket as UndiciWebSocket } from 'undici';
-import { startKernel } from '../../src/core/api';
+import { startKernel } from '../../src/core/rest';
 import { KernelChannel } from '../../src/core/kernel/channel';
 import { V1_SUBPROTOCOL } from '../../src/core/kernel/messages';
 import type { JupyterClient } from '../../src/core/transport/client';

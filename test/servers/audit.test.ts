@@ -9,7 +9,7 @@ import { EXPIRY_GRACE_MS, heldLoginCookie, replayExpiredLoginCookie } from '../.
 import type { FindingId } from '../../src/core/audit/findings';
 import type { ObserveOptions } from '../../src/core/audit/observe';
 import { DEFAULT_AUDIT_POLICY, type AuditPolicy } from '../../src/core/audit/policy';
-import { getStatus } from '../../src/core/api';
+import { getStatus } from '../../src/core/rest';
 import { endpointFromUrl } from '../../src/core/server/endpoint';
 import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../../src/core/session/credentials';
 import { Logger } from '../../src/core/util/log';
@@ -298,7 +298,7 @@ for (const flavor of FLAVORS) {
         const client = clientFor(s, tokenCredential(s.token), 'token');
         try {
           await getStatus(client);
-          const cookie = client.session.jar.loginCookie(client.endpoint.baseUrl);
+          const cookie = client.auth.jar.loginCookie(client.endpoint.baseUrl);
           assert.ok(cookie, 'token auth issued a login cookie');
           const held = heldLoginCookie(cookie);
           assert.ok(held);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { getStatus, listKernels, shutdownKernel, startKernel } from '../../src/core/api';
+import { getStatus, listKernels, shutdownKernel, startKernel } from '../../src/core/rest';
 import { KernelChannel } from '../../src/core/kernel/channel';
 import { noCredential, passwordCredential, tokenCredential } from '../../src/core/session/credentials';
 import { isJupyterError } from '../../src/core/util/errors';
@@ -22,13 +22,13 @@ for (const flavor of FLAVORS) {
     it('token in the Authorization header: API calls and a write without XSRF', async () => {
       const client = clientFor(tokenServer, tokenCredential(tokenServer.token), 'token');
       try {
-        assert.equal(client.session.plan, 'token-header');
+        assert.equal(client.auth.plan, 'token-header');
         const status = await getStatus(client);
         assert.equal(typeof status.started, 'string');
         const k = await startKernel(client);
         assert.ok((await listKernels(client)).some((x) => x.id === k.id));
         await shutdownKernel(client, k.id);
-        assert.equal(client.session.loginCount, 0, 'token auth never posts the login form');
+        assert.equal(client.auth.loginCount, 0, 'token auth never posts the login form');
       } finally {
         await client.close();
       }
@@ -38,11 +38,11 @@ for (const flavor of FLAVORS) {
       const client = clientFor(passwordServer, passwordCredential(PASSWORD), 'cookie');
       try {
         await client.authenticate();
-        assert.equal(client.session.loginCount, 1);
-        assert.ok(client.session.hasLoginCookie(), 'the jar holds the login cookie');
-        assert.ok(client.session.hasXsrf(), 'the jar holds _xsrf from the login page');
+        assert.equal(client.auth.loginCount, 1);
+        assert.ok(client.auth.hasLoginCookie(), 'the jar holds the login cookie');
+        assert.ok(client.auth.hasXsrf(), 'the jar holds _xsrf from the login page');
         await getStatus(client);
-        assert.equal(client.session.loginCount, 1, 'later calls reuse the session');
+        assert.equal(client.auth.loginCount, 1, 'later calls reuse the session');
       } finally {
         await client.close();
       }
@@ -60,10 +60,10 @@ for (const flavor of FLAVORS) {
     it('the token used as a password obtains a cookie session', async () => {
       const client = clientFor(tokenServer, tokenCredential(tokenServer.token), 'cookie');
       try {
-        assert.equal(client.session.plan, 'token-login');
+        assert.equal(client.auth.plan, 'token-login');
         await client.authenticate();
-        assert.ok(client.session.hasLoginCookie());
-        assert.equal(client.session.authorizationHeader(), undefined, 'no token header on a cookie session');
+        assert.ok(client.auth.hasLoginCookie());
+        assert.equal(client.auth.authorizationHeader(), undefined, 'no token header on a cookie session');
         await getStatus(client);
       } finally {
         await client.close();
@@ -75,7 +75,7 @@ for (const flavor of FLAVORS) {
       try {
         await client.authenticate();
         const base = client.endpoint.baseUrl;
-        const cookieOnly = (url: URL): Record<string, string> => ({ cookie: client.session.jar.cookieHeader(url) });
+        const cookieOnly = (url: URL): Record<string, string> => ({ cookie: client.auth.jar.cookieHeader(url) });
         // POST
         const kernel = await startKernel(client);
         const kernelsUrl = new URL('api/kernels', base);
@@ -110,15 +110,15 @@ for (const flavor of FLAVORS) {
       try {
         await client.authenticate();
         // Keep only the login cookie, as a session restored from an older jar might.
-        const login = client.session.jar.loginCookie(client.endpoint.baseUrl);
+        const login = client.auth.jar.loginCookie(client.endpoint.baseUrl);
         assert.ok(login);
-        client.session.jar.clear();
-        client.session.jar.setFromResponse(client.endpoint.baseUrl, [`${login.key}=${login.value}; Path=${login.path ?? '/'}`]);
-        assert.equal(client.session.hasXsrf(), false);
+        client.auth.jar.clear();
+        client.auth.jar.setFromResponse(client.endpoint.baseUrl, [`${login.key}=${login.value}; Path=${login.path ?? '/'}`]);
+        assert.equal(client.auth.hasXsrf(), false);
         const k = await startKernel(client);
-        assert.ok(client.session.hasXsrf());
+        assert.ok(client.auth.hasXsrf());
         await shutdownKernel(client, k.id);
-        assert.equal(client.session.loginCount, 1, 'no second login was needed');
+        assert.equal(client.auth.loginCount, 1, 'no second login was needed');
       } finally {
         await client.close();
       }
@@ -130,10 +130,10 @@ for (const flavor of FLAVORS) {
         await client.authenticate();
         // An undecodable _xsrf (cookie and header agree, the server cannot read it): the server says
         // "'_xsrf' argument has invalid format" and mints a fresh one on the next page.
-        client.session.jar.setClientCookie(client.endpoint.baseUrl, '_xsrf', '2|bad', '/');
-        if (flavor === 'server') client.session.jar.setClientCookie(client.endpoint.baseUrl, '_xsrf', '2|bad', client.endpoint.basePath);
+        client.auth.jar.setClientCookie(client.endpoint.baseUrl, '_xsrf', '2|bad', '/');
+        if (flavor === 'server') client.auth.jar.setClientCookie(client.endpoint.baseUrl, '_xsrf', '2|bad', client.endpoint.basePath);
         const k = await startKernel(client);
-        assert.notEqual(client.session.jar.xsrfToken(client.endpoint.baseUrl), '2|bad');
+        assert.notEqual(client.auth.jar.xsrfToken(client.endpoint.baseUrl), '2|bad');
         await shutdownKernel(client, k.id);
       } finally {
         await client.close();
@@ -213,10 +213,10 @@ for (const flavor of FLAVORS) {
         try {
           assert.equal(client.endpoint.basePath, base);
           await client.authenticate();
-          assert.equal(client.session.loginCount, 1);
-          const login = client.session.jar.loginCookie(client.endpoint.baseUrl);
+          assert.equal(client.auth.loginCount, 1);
+          const login = client.auth.jar.loginCookie(client.endpoint.baseUrl);
           assert.equal(login?.path, base, 'the server set the login cookie on the encoded base path, and the jar sends it back');
-          assert.ok(client.session.hasXsrf(), 'the jar holds an _xsrf for the base path');
+          assert.ok(client.auth.hasXsrf(), 'the jar holds an _xsrf for the base path');
 
           const k = await startKernel(client);
           await client.json('PUT', 'api/contents/encoded-base.txt', { json: { type: 'file', format: 'text', content: 'hello' } });
@@ -229,10 +229,10 @@ for (const flavor of FLAVORS) {
             channel.dispose();
           }
           await shutdownKernel(client, k.id);
-          assert.equal(client.session.loginCount, 1, 'one login: every call was accepted with the cookie session');
+          assert.equal(client.auth.loginCount, 1, 'one login: every call was accepted with the cookie session');
 
           const kernelsUrl = new URL('api/kernels', client.endpoint.baseUrl).href;
-          const bare = await rawRequest(kernelsUrl, { method: 'POST', headers: { cookie: client.session.jar.cookieHeader(kernelsUrl) }, body: '{}' });
+          const bare = await rawRequest(kernelsUrl, { method: 'POST', headers: { cookie: client.auth.jar.cookieHeader(kernelsUrl) }, body: '{}' });
           assert.equal(bare.status, 403, 'the same POST without X-XSRFToken is refused: the XSRF check is on');
         } finally {
           await client.close();

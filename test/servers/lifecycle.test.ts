@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { getStatus, listKernels, shutdownKernel, startKernel } from '../../src/core/api';
+import { getStatus, listKernels, shutdownKernel, startKernel } from '../../src/core/rest';
 import { RuntimeScanner } from '../../src/core/discovery/scanner';
 import { DiscoveryWatcher } from '../../src/core/discovery/watcher';
-import { KernelSession } from '../../src/core/lifecycle/kernelSession';
+import { KernelConnection } from '../../src/core/kernel/kernelConnection';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/lifecycle/retryPolicy';
 import type { ConnectionStateKind } from '../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../src/core/registry/connection';
@@ -63,7 +63,7 @@ async function waitUntil(cond: () => boolean, what: string, ms = 30_000): Promis
 }
 
 function tokenInUse(c: ServerConnection): string | undefined {
-  const cred = c.client?.session.credential;
+  const cred = c.client?.auth.credential;
   return cred?.kind === 'token' ? cred.token : undefined;
 }
 
@@ -84,9 +84,9 @@ describe('session lifecycle against real servers', () => {
         const activeLog = new MemorySink();
         const active = clientFor(server, passwordCredential('expiry-pass'), 'cookie', { renewBeforeMs: 30_000, logger: new Logger(activeLog, 'debug') });
         let cleared = 0;
-        active.session.onDidClearLogin(() => cleared++);
+        active.auth.onDidClearLogin(() => cleared++);
         await Promise.all([byClientClock.authenticate(), slowClock.authenticate(), active.authenticate()]);
-        const expiry = byClientClock.session.jar.loginExpiry(byClientClock.endpoint.baseUrl);
+        const expiry = byClientClock.auth.jar.loginExpiry(byClientClock.endpoint.baseUrl);
         assert.ok(expiry && expiry.getTime() - Date.now() < 70_000, `a ~1 minute cookie (expires ${expiry?.toISOString()})`);
 
         let activeFailures = 0;
@@ -99,13 +99,13 @@ describe('session lifecycle against real servers', () => {
         }
 
         const burst = async (client: typeof active) => {
-          const before = client.session.loginCount;
+          const before = client.auth.loginCount;
           const replies = await Promise.allSettled(Array.from({ length: 50 }, () => getStatus(client)));
-          return { failed: replies.filter((r) => r.status === 'rejected').length, logins: client.session.loginCount - before };
+          return { failed: replies.filter((r) => r.status === 'rejected').length, logins: client.auth.loginCount - before };
         };
         const [a, b] = await Promise.all([burst(byClientClock), burst(slowClock)]);
         for (const c of [byClientClock, slowClock, active]) await c.close();
-        return { flavor, a, b, activeFailures, activeCalls, activeLogins: active.session.loginCount, cleared, reloginLines: activeLog.lines.filter((l) => /no longer accepted/.test(l)).length };
+        return { flavor, a, b, activeFailures, activeCalls, activeLogins: active.auth.loginCount, cleared, reloginLines: activeLog.lines.filter((l) => /no longer accepted/.test(l)).length };
       }),
     );
     for (const r of results) {
@@ -131,18 +131,18 @@ describe('session lifecycle against real servers', () => {
       const c = await registry.add({ url: server.url, credential: passwordCredential('idle-pass'), authMode: 'cookie' });
       const states = recordStates(c);
       const kernel = await c.use((client) => startKernel(client));
-      const ks = await c.openKernelSession(kernel.id);
+      const ks = await c.openKernelConnection(kernel.id);
       await ks.kernelInfo();
       // The limit is set once the kernel socket is open (a slow kernel start on a busy machine must not be the idle span).
       registry.updateLifecycle({ idleTimeoutMs: 1500, retry: FAST_RETRY });
       await waitForState(c, (k) => k === 'idle-expired', 'idle expiry', 10_000);
-      assert.equal(c.client?.session.hasLoginCookie(), false, 'the session cookie was dropped');
+      assert.equal(c.client?.auth.hasLoginCookie(), false, 'the session cookie was dropped');
       assert.equal(ks.status, 'idle-closed', 'the kernel socket was closed');
-      const logins = c.client?.session.loginCount ?? 0;
+      const logins = c.client?.auth.loginCount ?? 0;
       const reply = await ks.kernelInfo(); // the next use
       assert.equal(reply.header.msg_type, 'kernel_info_reply');
       assert.equal(c.state.kind, 'connected');
-      assert.equal(c.client?.session.loginCount, logins + 1, 'one silent re-login with the saved password');
+      assert.equal(c.client?.auth.loginCount, logins + 1, 'one silent re-login with the saved password');
       assert.deepEqual(states.slice(-3), ['idle-expired', 're-authenticating', 'connected']);
     } finally {
       registry.dispose();
@@ -182,7 +182,7 @@ describe('session lifecycle against real servers', () => {
       await c.connect();
       const states = recordStates(c);
       const kernel = await c.use((client) => startKernel(client));
-      const ks = await c.openKernelSession(kernel.id);
+      const ks = await c.openKernelConnection(kernel.id);
       await ks.kernelInfo();
 
       await first.kill();
@@ -216,7 +216,7 @@ describe('session lifecycle against real servers', () => {
     try {
       const c = await registry.add({ url: proxy.url, credential: tokenCredential(server.token) });
       const kernel = await c.use((client) => startKernel(client));
-      const ks = await c.openKernelSession(kernel.id);
+      const ks = await c.openKernelConnection(kernel.id);
       await ks.kernelInfo();
       // Shut down behind the session's back (jupyter-server keeps the socket open), then the socket drops: the
       // session's reconnect finds the kernel gone.
@@ -264,7 +264,7 @@ describe('session lifecycle against real servers', () => {
       assert.ok(c);
       await c.connect();
       const kernel = await c.use((client) => startKernel(client));
-      const ks = await c.openKernelSession(kernel.id);
+      const ks = await c.openKernelConnection(kernel.id);
       await ks.kernelInfo();
       const statuses: string[] = [];
       ks.onDidChangeStatus((e) => statuses.push(e.status));
@@ -278,11 +278,11 @@ describe('session lifecycle against real servers', () => {
       assert.equal(rescans, 0);
       // The cookie secret lives in the runtime dir, so the old login cookie would still be accepted: drop it, as a
       // session that ended while the server was down (the worst case: only the new token signs in).
-      c.client?.session.dropCookies();
+      c.client?.auth.dropCookies();
       const replies = await Promise.all(Array.from({ length: 10 }, () => c.use((client) => getStatus(client))));
       assert.equal(replies.length, 10, 'every request succeeded with the token from the new runtime file');
       assert.ok(rescans >= 1 && rescans <= 10, `rescans: ${rescans}`);
-      const cred = c.client?.session.credential;
+      const cred = c.client?.auth.credential;
       assert.equal(cred?.kind === 'token' ? cred.token : '', second.token);
       await waitForState(c, (k) => k === 'kernel-lost', 'the kicked kernel socket found its kernel gone');
       assert.equal(ks.status, 'lost');
@@ -374,7 +374,7 @@ describe('session lifecycle against real servers', () => {
     const client = clientFor({ ...server, url: proxy.url }, tokenCredential(server.token), 'token');
     try {
       const kernel = await startKernel(client);
-      const ks = new KernelSession(client, kernel.id, FAST_RETRY);
+      const ks = new KernelConnection(client, kernel.id, FAST_RETRY);
       await ks.open();
       const firstSession = ks.sessionId;
       await ks.kernelInfo();

@@ -63,7 +63,7 @@ describe('server registry against real servers', () => {
     const first = newRegistry(secrets, state).registry;
     try {
       const c = await first.add({ url: passwordServer.url, credential: passwordCredential('reg-pass-1'), authMode: 'cookie' });
-      assert.equal(c.client?.session.loginCount, 1);
+      assert.equal(c.client?.auth.loginCount, 1);
       await c.flushCookies();
       assert.ok(await secrets.get(secretKey(c.id, 'cookies')), 'the jar is in the secret store');
     } finally {
@@ -75,7 +75,7 @@ describe('server registry against real servers', () => {
       assert.ok(c?.savedEntry, 'the saved entry is back');
       await c.connect();
       assert.equal(c.state.kind, 'connected');
-      assert.equal(c.client?.session.loginCount, 0, 'the restored cookie session was used, no new login');
+      assert.equal(c.client?.auth.loginCount, 0, 'the restored cookie session was used, no new login');
       await c.signOut();
       assert.equal(await secrets.get(secretKey(c.id, 'cookies')), undefined);
       assert.equal(await secrets.get(secretKey(c.id, 'password')), 'reg-pass-1', 'sign out keeps the saved password');
@@ -113,7 +113,7 @@ describe('server registry against real servers', () => {
       assert.equal(c.isLocal, true);
       await c.connect();
       assert.equal(c.state.kind, 'connected');
-      assert.equal(c.client?.session.plan, 'token-header');
+      assert.equal(c.client?.auth.plan, 'token-header');
       registry.setDiscovered([]);
       assert.equal(registry.get(tokenServer.url), c, 'a server in use stays (waiting for a restart) when its runtime file goes');
       assert.equal(c.runtime?.gone, true);
@@ -137,7 +137,7 @@ describe('server registry against real servers', () => {
       await secrets.store(secretKey(c.id, 'token'), 'changed-elsewhere-1');
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
-      const cred = c.client?.session.credential;
+      const cred = c.client?.auth.credential;
       assert.equal(cred?.kind === 'token' ? cred.token : undefined, 'changed-elsewhere-1');
     } finally {
       registry.dispose();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { shutdownKernel, startKernel } from '../../src/core/api';
+import { shutdownKernel, startKernel } from '../../src/core/rest';
 import { runCheck } from '../../src/core/check/check';
 import { KernelChannel } from '../../src/core/kernel/channel';
 import { passwordCredential, tokenCredential } from '../../src/core/session/credentials';
@@ -20,7 +20,7 @@ describe('no secret reaches a log line or an error message', () => {
     const secrets = new Set<string>();
     const messages: string[] = [];
     const harvest = (client: JupyterClient): void => {
-      for (const c of client.session.jar.all()) {
+      for (const c of client.auth.jar.all()) {
         const v = c.value.replace(/^"|"$/g, '');
         if (v.length >= 8) secrets.add(v);
       }
@@ -59,7 +59,7 @@ describe('no secret reaches a log line or an error message', () => {
           harvest(client);
           // Failures that carry server replies: a kernel that does not exist, an XSRF rejection.
           await expectFailure(client.json('GET', 'api/kernels/00000000-0000-0000-0000-000000000000'));
-          if (client.session.usesCookies) {
+          if (client.auth.usesCookies) {
             await expectFailure(client.request('POST', 'api/kernels', { json: {}, headers: { 'x-xsrftoken': '2|00000000|00000000000000000000000000000000|1' } }));
           }
         } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { getStatus, shutdownKernel, startKernel } from '../../src/core/api';
+import { getStatus, shutdownKernel, startKernel } from '../../src/core/rest';
 import { KernelChannel } from '../../src/core/kernel/channel';
 import { endpointFromUrl } from '../../src/core/server/endpoint';
 import { passwordCredential, tokenCredential } from '../../src/core/session/credentials';
@@ -20,7 +20,7 @@ for (const flavor of FLAVORS) {
       const client = clientFor(server, passwordCredential('pw-base'), 'cookie');
       try {
         await client.authenticate();
-        const cookie = client.session.jar.loginCookie(client.endpoint.baseUrl);
+        const cookie = client.auth.jar.loginCookie(client.endpoint.baseUrl);
         assert.equal(cookie?.path, '/foo/', 'the login cookie is scoped to the base URL');
         const k = await startKernel(client);
         const channel = await KernelChannel.open(client, k.id);
@@ -66,7 +66,7 @@ for (const flavor of FLAVORS) {
       const trusted = clientFor(server, tokenCredential(server.token), 'cookie');
       try {
         await trusted.authenticate();
-        const cookie = trusted.session.jar.loginCookie(trusted.endpoint.baseUrl);
+        const cookie = trusted.auth.jar.loginCookie(trusted.endpoint.baseUrl);
         assert.equal(cookie?.secure, true, 'over https the login cookie is Secure');
         const k = await startKernel(trusted);
         const channel = await KernelChannel.open(trusted, k.id);

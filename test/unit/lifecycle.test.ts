@@ -160,7 +160,7 @@ class FakeConnection implements Supervised {
     this.client = new JupyterClient({ endpoint: endpointFromUrl(this.id), credential, now: () => clock.now() });
     this.state = transition(transition(initialState(clock.now()), { type: 'connect' }, clock.now()), { type: 'connected' }, clock.now());
   }
-  dispatch(e: ConnectionEvent): boolean {
+  apply(e: ConnectionEvent): boolean {
     const next = transition(this.state, e, this.clock.now());
     if (next === this.state) return false;
     this.events.push(`${e.type}→${next.kind}`);
@@ -171,12 +171,12 @@ class FakeConnection implements Supervised {
   }
   async connect(): Promise<void> {
     this.connectCalls++;
-    this.dispatch({ type: 'connect' });
+    this.apply({ type: 'connect' });
     if ((this.connectResults.shift() ?? 'ok') === 'down') {
-      this.dispatch({ type: 'failed', error: { code: 'ServerUnreachable', message: 'down' }, retryable: true, needsUser: false });
+      this.apply({ type: 'failed', error: { code: 'ServerUnreachable', message: 'down' }, retryable: true, needsUser: false });
       throw new ServerUnreachableError('down');
     }
-    this.dispatch({ type: 'connected' });
+    this.apply({ type: 'connected' });
   }
   closeKernelsForIdle(): void {
     this.kernelsClosedForIdle++;
@@ -189,14 +189,14 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     const conn = new FakeConnection(clock, tokenCredential('tok-idle-1'));
     const sup = new ConnectionSupervisor(conn, clock, { idleTimeoutMs: 15 * MIN, retry: DEFAULT_RETRY_POLICY }, nullLogger);
     sup.attach(conn.client);
-    conn.client.session.jar.setFromResponse(conn.id, ['username-127-0-0-1-1="2|1:0|10:1|x"; Path=/']);
+    conn.client.auth.jar.setFromResponse(conn.id, ['username-127-0-0-1-1="2|1:0|10:1|x"; Path=/']);
     clock.advance(14 * MIN);
     conn.client.noteActivity();
     clock.advance(14 * MIN);
     assert.equal(conn.state.kind, 'connected', 'activity 14 min ago keeps the session');
     clock.advance(MIN);
     assert.equal(conn.state.kind, 'idle-expired');
-    assert.equal(conn.client.session.jar.size, 0, 'session cookies dropped');
+    assert.equal(conn.client.auth.jar.size, 0, 'session cookies dropped');
     assert.equal(conn.kernelsClosedForIdle, 1, 'kernel sockets closed');
     conn.client.noteActivity(); // the next use
     assert.equal(conn.state.kind, 'connected', 'a token session needs no login to resume');
@@ -214,7 +214,7 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     clock.advance(MIN);
     assert.equal(conn.state.kind, 'idle-expired');
     let release!: () => void;
-    const login = conn.client.session.singleFlightLogin(() => new Promise<void>((r) => (release = r)));
+    const login = conn.client.auth.singleFlightLogin(() => new Promise<void>((r) => (release = r)));
     assert.equal(conn.state.kind, 're-authenticating');
     release();
     await login;
@@ -227,7 +227,7 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     const conn = new FakeConnection(clock, passwordCredential('pw-2'));
     const sup = new ConnectionSupervisor(conn, clock, { idleTimeoutMs: 0, retry: DEFAULT_RETRY_POLICY }, nullLogger);
     sup.attach(conn.client);
-    await assert.rejects(conn.client.session.singleFlightLogin(async () => Promise.reject(new WrongPasswordError('rejected'))));
+    await assert.rejects(conn.client.auth.singleFlightLogin(async () => Promise.reject(new WrongPasswordError('rejected'))));
     assert.equal(conn.state.kind, 'auth-expired');
     assert.equal(conn.state.error?.code, 'WrongPassword');
     sup.dispose();
@@ -259,10 +259,10 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     while (conn.connectCalls < 1 || !conn.events.includes('retry-scheduled→unreachable')) await new Promise((r) => setTimeout(r, 1));
     assert.ok(sup.isRetrying);
     // A new token adopted, or the user: connected, then a kernel found lost.
-    conn.dispatch({ type: 'connect' });
-    conn.dispatch({ type: 'connected' });
+    conn.apply({ type: 'connect' });
+    conn.apply({ type: 'connected' });
     assert.equal(sup.isRetrying, false, 'the loop ended');
-    conn.dispatch({ type: 'kernel-lost', kernelId: 'k1' });
+    conn.apply({ type: 'kernel-lost', kernelId: 'k1' });
     assert.equal(conn.connectCalls, 1, 'no further attempt');
     assert.equal(conn.state.kind, 'kernel-lost', 'the lost kernel stays in sight');
     sup.dispose();
@@ -276,9 +276,9 @@ describe('lifecycle/supervisor (fake clock, no network)', () => {
     sup.reportFailure(new ServerUnreachableError('gone'));
     while (conn.connectCalls < 1 || !conn.events.includes('retry-scheduled→unreachable')) await new Promise((r) => setTimeout(r, 1));
     // Back without telling the supervisor (as if its notice were still on the way), and a kernel lost.
-    conn.dispatch({ type: 'connect' });
-    conn.dispatch({ type: 'connected' });
-    conn.dispatch({ type: 'kernel-lost', kernelId: 'k1' });
+    conn.apply({ type: 'connect' });
+    conn.apply({ type: 'connected' });
+    conn.apply({ type: 'kernel-lost', kernelId: 'k1' });
     while (sup.isRetrying) await new Promise((r) => setTimeout(r, 1));
     assert.equal(conn.connectCalls, 1, 'the due attempt saw the connection back and did nothing');
     assert.equal(conn.state.kind, 'kernel-lost');

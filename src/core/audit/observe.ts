@@ -53,7 +53,7 @@ export async function observeServer(target: AuditTarget, options: ObserveOptions
     ...(target.transport ? { transport: target.transport } : {}),
   });
   try {
-    const plan = client.session.plan;
+    const plan = client.auth.plan;
     const replies = await signIn(client, signal);
     const loginCookie = findLoginCookie(replies, plan, now());
     const rejectedCookies = findRejectedCookies(replies);
@@ -86,7 +86,7 @@ async function signIn(client: JupyterClient, signal: AbortSignal | undefined): P
     replies.push(reply);
     return reply;
   };
-  switch (client.session.plan) {
+  switch (client.auth.plan) {
     case 'token-header': {
       const reply = await recording('GET', 'api/status', { query: NO_TRACK, ...(signal ? { signal } : {}) });
       if (reply.status === 403) throw client.forbiddenError(await forbiddenCause(client, signal), false);
@@ -97,7 +97,7 @@ async function signIn(client: JupyterClient, signal: AbortSignal | undefined): P
     }
     case 'password-login':
     case 'token-login':
-      await client.session.singleFlightLogin(() => loginWithForm(recording, client.session, client.log, signal));
+      await client.auth.singleFlightLogin(() => loginWithForm(recording, client.auth, client.log, signal));
       break;
     case 'anonymous':
       break;

@@ -1,4 +1,4 @@
-import { shutdownKernel, startKernel } from '../api';
+import { shutdownKernel, startKernel } from '../rest';
 import { KernelChannel } from '../kernel/channel';
 import { describePlan } from '../session/credentials';
 import type { JupyterClient } from '../transport/client';
@@ -42,7 +42,7 @@ export interface CheckOptions {
  */
 export async function runCheck(client: JupyterClient, options: CheckOptions = {}): Promise<CheckReport> {
   const { signal } = options;
-  const report: CheckReport = { ok: true, server: { url: client.endpoint.id, auth: describePlan(client.session.plan) }, steps: [] };
+  const report: CheckReport = { ok: true, server: { url: client.endpoint.id, auth: describePlan(client.auth.plan) }, steps: [] };
   let failed = false;
   let kernelId: string | undefined;
 
@@ -74,21 +74,21 @@ export async function runCheck(client: JupyterClient, options: CheckOptions = {}
   });
   await step('authenticate', async () => {
     await client.authenticate(signal);
-    const s = client.session;
+    const s = client.auth;
     if (s.plan === 'token-header') return `${describePlan(s.plan)}: accepted`;
     if (s.plan === 'anonymous') return 'the server accepts requests without credentials (authentication is off)';
     const expiry = s.jar.loginExpiry(client.endpoint.baseUrl);
     return `${describePlan(s.plan)}: signed in${expiry ? `, login cookie expires ${expiry.toISOString()}` : ''}`;
   });
   await step('xsrf', async () => {
-    if (!client.session.usesCookies) return 'not needed: token-authenticated requests are exempt from the XSRF check';
+    if (!client.auth.usesCookies) return 'not needed: token-authenticated requests are exempt from the XSRF check';
     await client.ensureXsrf(signal);
     return 'the _xsrf cookie is held and echoed in X-XSRFToken on every request';
   });
   await step('start-kernel', async () => {
     const k = await startKernel(client, options.kernelName, signal ? { signal } : {});
     kernelId = k.id;
-    const guard = client.session.usesCookies ? 'XSRF-protected write on the cookie session' : 'write with the token header';
+    const guard = client.auth.usesCookies ? 'XSRF-protected write on the cookie session' : 'write with the token header';
     return `POST api/kernels (${guard}): kernel ${k.name} ${k.id}`;
   });
   await step('kernel-websocket', async () => {

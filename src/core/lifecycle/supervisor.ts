@@ -25,7 +25,7 @@ export interface Supervised {
   readonly id: string;
   readonly state: ConnectionState;
   readonly client: JupyterClient | undefined;
-  dispatch(event: ConnectionEvent): boolean;
+  apply(event: ConnectionEvent): boolean;
   connect(signal?: AbortSignal): Promise<void>;
   /** Closes kernel sockets because the connection went idle. */
   closeKernelsForIdle(): void;
@@ -63,19 +63,19 @@ export class ConnectionSupervisor implements Disposable {
   attach(client: JupyterClient): void {
     for (const s of this.clientSubscriptions.splice(0)) s.dispose();
     this.clientSubscriptions.push(
-      client.session.onDidStartLogin(() => {
+      client.auth.onDidStartLogin(() => {
         const k = this.conn.state.kind;
-        if (k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' || k === 'auth-expired') this.conn.dispatch({ type: 'reauth-start' });
+        if (k === 'connected' || k === 'idle-expired' || k === 'kernel-lost' || k === 'auth-expired') this.conn.apply({ type: 'reauth-start' });
       }),
-      client.session.onDidFinishLogin(({ ok, error }) => {
+      client.auth.onDidFinishLogin(({ ok, error }) => {
         if (this.conn.state.kind !== 're-authenticating') return;
         if (ok) {
-          this.conn.dispatch({ type: 'reauth-ok' });
+          this.conn.apply({ type: 'reauth-ok' });
           this.idle.rearm();
           return;
         }
         const e = toJupyterError(error, this.conn.id);
-        this.conn.dispatch({ type: 'reauth-failed', error: e.summary(), needsUser: needsUser(e) || !client.session.loginSecret() });
+        this.conn.apply({ type: 'reauth-failed', error: e.summary(), needsUser: needsUser(e) || !client.auth.loginSecret() });
       }),
     );
     this.idle.rearm();
@@ -90,18 +90,18 @@ export class ConnectionSupervisor implements Disposable {
       return;
     }
     this.log.info(`${this.conn.id}: idle for ${Math.round(this.settings.idleTimeoutMs / 1000)} s; the session was closed (it signs in again on next use)`);
-    client.session.dropCookies();
+    client.auth.dropCookies();
     this.conn.closeKernelsForIdle();
-    this.conn.dispatch({ type: 'idle-timeout' });
+    this.conn.apply({ type: 'idle-timeout' });
     // The next request (or WebSocket) is the "next use". Cookie plans sign in again (the login events move the
     // state); a token header needs no login, so the first activity itself resumes the session.
     this.resumeSubscription?.dispose();
     this.resumeSubscription = client.onDidActivity(() => {
       this.resumeSubscription?.dispose();
       this.resumeSubscription = undefined;
-      if (this.conn.state.kind === 'idle-expired' && !client.session.loginSecret()) {
-        this.conn.dispatch({ type: 'reauth-start' });
-        this.conn.dispatch({ type: 'reauth-ok' });
+      if (this.conn.state.kind === 'idle-expired' && !client.auth.loginSecret()) {
+        this.conn.apply({ type: 'reauth-start' });
+        this.conn.apply({ type: 'reauth-ok' });
       }
       this.idle.rearm();
     });
@@ -111,7 +111,7 @@ export class ConnectionSupervisor implements Disposable {
   reportFailure(err: unknown): void {
     const e = err instanceof JupyterError ? err : toJupyterError(err, this.conn.id);
     if (isRetryable(e)) {
-      this.conn.dispatch({ type: 'network-lost', error: e.summary() });
+      this.conn.apply({ type: 'network-lost', error: e.summary() });
       this.startRetrying();
     }
   }
@@ -136,7 +136,7 @@ export class ConnectionSupervisor implements Disposable {
       shouldRetry: (err) => isRetryable(toJupyterError(err, this.conn.id)),
       onFailedAttempt: (err, attempt, left, nextDelayMs) => {
         this.log.debug(`${this.conn.id}: reconnect attempt ${attempt} failed (${(err as Error).message}); ${left} left`);
-        if (nextDelayMs !== undefined) this.conn.dispatch({ type: 'retry-scheduled', retryAt: this.clock.now() + nextDelayMs });
+        if (nextDelayMs !== undefined) this.conn.apply({ type: 'retry-scheduled', retryAt: this.clock.now() + nextDelayMs });
       },
     })
       .then(() => this.log.info(`${this.conn.id}: reconnected`))

@@ -1,4 +1,4 @@
-import { listKernels, listSessions, type KernelModel, type SessionModel } from '../api';
+import { listKernels, listSessions, type KernelModel, type SessionModel } from '../rest';
 import {
   describeState,
   initialState,
@@ -17,7 +17,7 @@ import type { Disposable } from '../util/disposable';
 import { JupyterError, isRetryable, needsUser, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
-import { KernelSession } from '../lifecycle/kernelSession';
+import { KernelConnection } from '../kernel/kernelConnection';
 import { ConnectionSupervisor, type LifecycleSettings } from '../lifecycle/supervisor';
 import { CookiePersistence } from './cookiePersistence';
 import { clientFor } from './clientFor';
@@ -65,7 +65,7 @@ export class ServerConnection implements Disposable {
   /** Why this connection is insecure (e.g. credentials over plain http to a remote host), one line per finding id. */
   readonly insecureReasons = new InsecureReasons();
   /** Kernel connections opened through this server, by kernel id. */
-  readonly kernelSessions = new Map<string, KernelSession>();
+  readonly kernelConnections = new Map<string, KernelConnection>();
   readonly lifecycle: ConnectionSupervisor;
 
   constructor(
@@ -130,7 +130,7 @@ export class ServerConnection implements Disposable {
   }
 
   /** Applies a lifecycle event; fires onDidChange when the state changed. */
-  dispatch(event: ConnectionEvent): boolean {
+  apply(event: ConnectionEvent): boolean {
     const next = transition(this.stateValue, event, this.deps.clock.now());
     if (next === this.stateValue) return false;
     this.deps.log.debug(`${this.id}: ${this.stateValue.kind} → ${next.kind} (${event.type})`);
@@ -150,7 +150,7 @@ export class ServerConnection implements Disposable {
    * a retry delay (or given up) try again now.
    */
   kickKernels(): void {
-    for (const s of this.kernelSessions.values()) s.kick();
+    for (const s of this.kernelConnections.values()) s.kick();
   }
 
   /**
@@ -159,7 +159,7 @@ export class ServerConnection implements Disposable {
    * kernel is never hidden until acknowledged.
    */
   private reportLostKernels(): void {
-    for (const [kernelId, s] of this.kernelSessions) if (s.status === 'lost') this.dispatch({ type: 'kernel-lost', kernelId });
+    for (const [kernelId, s] of this.kernelConnections) if (s.status === 'lost') this.apply({ type: 'kernel-lost', kernelId });
   }
 
   /** The credential to use: the saved one, else the token from its runtime file, else none. */
@@ -170,7 +170,7 @@ export class ServerConnection implements Disposable {
   /** Re-reads the credential (changed in another window, or a new runtime file) into a live client. */
   async reloadCredential(): Promise<void> {
     if (!this.clientValue) return;
-    this.clientValue.session.setCredential(await this.credential());
+    this.clientValue.auth.setCredential(await this.credential());
     this.changed.fire();
   }
 
@@ -185,17 +185,17 @@ export class ServerConnection implements Disposable {
   }
 
   private async doConnect(signal?: AbortSignal): Promise<void> {
-    this.dispatch({ type: 'connect' });
+    this.apply({ type: 'connect' });
     try {
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
       await this.authenticate(client, signal);
-      this.insecureReasons.setOwn(observedInsecure(this.endpoint, client.session.plan));
-      // Proven working again: kernel sockets waiting to reconnect go now (dispatch does it on a state change).
-      if (!this.dispatch({ type: 'connected' })) this.kickKernels();
+      this.insecureReasons.setOwn(observedInsecure(this.endpoint, client.auth.plan));
+      // Proven working again: kernel sockets waiting to reconnect go now (apply does it on a state change).
+      if (!this.apply({ type: 'connected' })) this.kickKernels();
     } catch (err) {
       const e = toJupyterError(err, this.id);
-      this.dispatch({ type: 'failed', error: e.summary(), retryable: isRetryable(e), needsUser: needsUser(e) });
+      this.apply({ type: 'failed', error: e.summary(), retryable: isRetryable(e), needsUser: needsUser(e) });
       throw e;
     }
     // It answers at its address again, but discovery has not reported its new runtime file yet (the port opens
@@ -217,7 +217,7 @@ export class ServerConnection implements Disposable {
    * adopted yet), asks discovery for the server's current token and, if it is a different one, runs it once more.
    */
   private async withFreshTokenRetry<T>(attempt: () => Promise<T>, what: string): Promise<T> {
-    const tokenBefore = tokenOf(this.clientValue?.session.credential);
+    const tokenBefore = tokenOf(this.clientValue?.auth.credential);
     try {
       return await attempt();
     } catch (err) {
@@ -250,17 +250,17 @@ export class ServerConnection implements Disposable {
   }
 
   /** Opens (or returns) the reconnecting kernel connection for a kernel; a lost kernel marks the server. */
-  async openKernelSession(kernelId: string, signal?: AbortSignal): Promise<KernelSession> {
-    const existing = this.kernelSessions.get(kernelId);
+  async openKernelConnection(kernelId: string, signal?: AbortSignal): Promise<KernelConnection> {
+    const existing = this.kernelConnections.get(kernelId);
     if (existing && existing.status !== 'disposed' && existing.status !== 'lost') {
       await existing.open(signal);
       return existing;
     }
     const client = await this.use(async (c) => c, signal);
-    const session = new KernelSession(client, kernelId, this.deps.lifecycle.retry);
-    this.kernelSessions.set(kernelId, session);
+    const session = new KernelConnection(client, kernelId, this.deps.lifecycle.retry);
+    this.kernelConnections.set(kernelId, session);
     session.onDidChangeStatus(({ status, error }) => {
-      if (status === 'lost') this.dispatch({ type: 'kernel-lost', kernelId });
+      if (status === 'lost') this.apply({ type: 'kernel-lost', kernelId });
       else if (status === 'failed' && error) this.lifecycle.reportFailure(error);
       this.changed.fire();
     });
@@ -269,38 +269,38 @@ export class ServerConnection implements Disposable {
   }
 
   closeKernelsForIdle(): void {
-    for (const s of this.kernelSessions.values()) s.closeForIdle();
+    for (const s of this.kernelConnections.values()) s.closeForIdle();
   }
 
   /** Forgets lost kernels (the user started new ones, or acknowledged). */
   acknowledgeLostKernels(): void {
-    for (const [id, s] of this.kernelSessions) {
+    for (const [id, s] of this.kernelConnections) {
       if (s.status === 'lost') {
         s.dispose();
-        this.kernelSessions.delete(id);
+        this.kernelConnections.delete(id);
       }
     }
-    this.dispatch({ type: 'kernels-recovered' });
+    this.apply({ type: 'kernels-recovered' });
   }
 
   /** Closes sockets and connections; the cookie session and credentials are kept. */
   async disconnect(): Promise<void> {
     this.lifecycle.stopRetrying();
-    for (const s of this.kernelSessions.values()) s.dispose();
-    this.kernelSessions.clear();
+    for (const s of this.kernelConnections.values()) s.dispose();
+    this.kernelConnections.clear();
     await this.flushCookies();
     const client = this.clientValue;
     this.clientValue = undefined;
     this.kernels = [];
     this.sessions = [];
     for (const s of this.subscriptions.splice(0)) s.dispose();
-    if (!this.dispatch({ type: 'disconnect' })) this.changed.fire();
+    if (!this.apply({ type: 'disconnect' })) this.changed.fire();
     await client?.close();
   }
 
   /** Drops the cookie session (memory and secret store); the saved credential stays. */
   async signOut(): Promise<void> {
-    this.clientValue?.session.dropCookies();
+    this.clientValue?.auth.dropCookies();
     this.cookies.cancel();
     await this.disconnect();
     await this.cookies.forget();
@@ -326,8 +326,8 @@ export class ServerConnection implements Disposable {
       const e = toJupyterError(err, this.id);
       if (isRetryable(e)) this.lifecycle.reportFailure(e);
       else if (needsUser(e)) {
-        this.dispatch({ type: 'reauth-start' });
-        this.dispatch({ type: 'reauth-failed', error: e.summary(), needsUser: true });
+        this.apply({ type: 'reauth-start' });
+        this.apply({ type: 'reauth-failed', error: e.summary(), needsUser: true });
       }
       throw e;
     }
@@ -339,7 +339,7 @@ export class ServerConnection implements Disposable {
     const credential = await this.credential();
     const jar = await this.cookies.restoreJar();
     const client = clientFor(this.endpoint, this.sourceValue, credential, { transport: this.deps.transport, log: this.deps.log, jar, now: () => this.deps.clock.now() });
-    this.subscriptions.push(client.session.onDidChangeCookies(() => this.cookies.schedule(client)));
+    this.subscriptions.push(client.auth.onDidChangeCookies(() => this.cookies.schedule(client)));
     this.clientValue = client;
     this.lifecycle.attach(client);
     return client;
@@ -361,8 +361,8 @@ export class ServerConnection implements Disposable {
 
   dispose(): void {
     this.lifecycle.dispose();
-    for (const s of this.kernelSessions.values()) s.dispose();
-    this.kernelSessions.clear();
+    for (const s of this.kernelConnections.values()) s.dispose();
+    this.kernelConnections.clear();
     this.cookies.cancel();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.clientValue?.dispose();

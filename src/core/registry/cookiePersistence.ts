@@ -35,7 +35,7 @@ export class CookiePersistence {
 
   /** The jar changed: write it soon (bursts of Set-Cookie lines make one write). */
   schedule(client: JupyterClient): void {
-    if (!client.session.usesCookies) return;
+    if (!client.auth.usesCookies) return;
     this.cancel();
     this.timer = this.clock.setTimeout(() => void this.flush(client), 300);
   }
@@ -48,8 +48,8 @@ export class CookiePersistence {
   /** Writes the cookie session now (if it changed). */
   async flush(client: JupyterClient | undefined): Promise<void> {
     this.cancel();
-    if (!client?.session.usesCookies) return;
-    const serialized = client.session.jar.serialize();
+    if (!client?.auth.usesCookies) return;
+    const serialized = client.auth.jar.serialize();
     if (serialized === this.lastPersisted) return;
     try {
       await this.secrets.set('cookies', serialized);
@@ -64,7 +64,7 @@ export class CookiePersistence {
     const stored = await this.secrets.get('cookies');
     if (!stored || stored === this.lastPersisted || !client) return false;
     try {
-      client.session.jar.replaceWith(stored);
+      client.auth.jar.replaceWith(stored);
       this.lastPersisted = stored;
       return true;
     } catch {

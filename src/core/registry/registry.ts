@@ -77,7 +77,7 @@ export class ServerRegistry implements Disposable {
   /** After the machine slept, every connection in use is re-validated (probe + authenticate) instead of trusted. */
   revalidateAll(gapMs: number): void {
     for (const c of this.connections.values()) {
-      if (c.dispatch({ type: 'clock-jump' })) {
+      if (c.apply({ type: 'clock-jump' })) {
         this.log.info(`${c.id}: the clock jumped ${Math.round(gapMs / 1000)} s (sleep?); re-validating the session`);
         c.connect().catch(() => c.lifecycle.startRetrying());
       }

@@ -75,9 +75,9 @@ export class RestartAdoption {
     await this.adopting.get(c.id);
     const token = c.runtime?.gone ? undefined : c.runtime?.info.token;
     if (!token) return undefined;
-    const cred = c.client?.session.credential;
+    const cred = c.client?.auth.credential;
     if (cred?.kind === 'token' && cred.token !== token) await this.adopt(c);
-    const now = c.client?.session.credential;
+    const now = c.client?.auth.credential;
     return now?.kind === 'token' ? now.token : undefined;
   }
 }

@@ -4,7 +4,7 @@ import { ServerCookieJar } from '../session/cookieJar';
 import type { AuthMode, Credential } from '../session/credentials';
 import { fetchXsrf, loginWithForm } from './login';
 import { isXsrfRejection, type ForbiddenCause } from '../session/forbidden';
-import { JupyterSession } from '../session/session';
+import { ServerAuth } from '../session/serverAuth';
 import type { Disposable } from '../util/disposable';
 import {
   AuthExpiredError,
@@ -59,7 +59,8 @@ export interface RequestOptions extends SendOptions {
  */
 export class JupyterClient implements Disposable {
   readonly endpoint: ServerEndpoint;
-  readonly session: JupyterSession;
+  /** The credential, the auth plan and the cookie jar. */
+  readonly auth: ServerAuth;
   readonly log: Logger;
   private readonly transport: ServerTransport;
   private forbiddenProbe: Promise<ForbiddenCause> | undefined;
@@ -79,8 +80,8 @@ export class JupyterClient implements Disposable {
     this.renewBeforeMs = options.renewBeforeMs ?? 60_000;
     this.lastActivity = this.now();
     const jar = options.jar ?? new ServerCookieJar(undefined, () => new Date(this.now()));
-    this.session = new JupyterSession(this.endpoint, options.credential, options.mode ?? 'auto', jar, this.log);
-    this.transport = createServerTransport(this.endpoint, this.session, this.log, options.transport);
+    this.auth = new ServerAuth(this.endpoint, options.credential, options.mode ?? 'auto', jar, this.log);
+    this.transport = createServerTransport(this.endpoint, this.auth, this.log, options.transport);
   }
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
@@ -126,9 +127,9 @@ export class JupyterClient implements Disposable {
           xsrfRetried = true;
           // Resending the same pair would only be refused again: drop every `_xsrf` the request carried (a stale
           // duplicate or one shadowing it on a longer path), so the fetch stores one fresh value.
-          const dropped = this.session.jar.dropXsrf(reply.url);
+          const dropped = this.auth.jar.dropXsrf(reply.url);
           this.log.debug(`${describeRequest(reply)}: XSRF rejected (${message}); dropped ${dropped} _xsrf cookie(s), fetching a fresh one and retrying once`);
-          await this.session.singleFlightXsrf(() => fetchXsrf(this.send, this.session, this.log, options.signal));
+          await this.auth.singleFlightXsrf(() => fetchXsrf(this.send, this.auth, this.log, options.signal));
           return AGAIN;
         }
         throw new XsrfRejectedError(`${this.endpoint.id} rejected the XSRF token on ${describeRequest(reply)} (${message}).`, {
@@ -160,7 +161,7 @@ export class JupyterClient implements Disposable {
     let afterRelogin = false;
     for (;;) {
       await this.prepare(method, signal);
-      const generation = this.session.generation;
+      const generation = this.auth.generation;
       try {
         const result = await attempt(this.transport, afterRelogin);
         if (result !== AGAIN) return result;
@@ -179,14 +180,14 @@ export class JupyterClient implements Disposable {
    */
   async authenticate(signal?: AbortSignal): Promise<void> {
     this.assertUsable();
-    if (this.canLogin() && !this.session.hasLoginCookie()) await this.login(signal, this.session.generation);
+    if (this.canLogin() && !this.auth.hasLoginCookie()) await this.login(signal, this.auth.generation);
     await this.request('GET', 'api/status', signal ? { signal } : {});
   }
 
   /** Makes sure a cookie session holds `_xsrf` (fetching it if not); `force` fetches a fresh one. */
   async ensureXsrf(signal?: AbortSignal, force = false): Promise<void> {
-    if (!force && this.session.hasXsrf()) return;
-    await this.session.singleFlightXsrf(() => fetchXsrf(this.send, this.session, this.log, signal));
+    if (!force && this.auth.hasXsrf()) return;
+    await this.auth.singleFlightXsrf(() => fetchXsrf(this.send, this.auth, this.log, signal));
   }
 
   /** The server's version from the public `GET api`, or NotAJupyterServer. */
@@ -205,7 +206,7 @@ export class JupyterClient implements Disposable {
 
   /** Logs in once for all callers that saw the session end under `generation`. */
   async login(signal: AbortSignal | undefined, generation: number): Promise<void> {
-    await this.session.singleFlightLogin(() => loginWithForm(this.send, this.session, this.log, signal), generation);
+    await this.auth.singleFlightLogin(() => loginWithForm(this.send, this.auth, this.log, signal), generation);
   }
 
   /**
@@ -217,7 +218,7 @@ export class JupyterClient implements Disposable {
       this.forbiddenProbe = (async (): Promise<ForbiddenCause> => {
         try {
           // A cookie session whose login cookie is gone (cleared by the server, or expired) needs no probe.
-          if (this.canLogin() && !this.session.hasLoginCookie()) return 'auth';
+          if (this.canLogin() && !this.auth.hasLoginCookie()) return 'auth';
           const api = await this.send('GET', 'api', probeOptions(signal));
           if (api.status === 403) return 'host';
           const status = await this.send('GET', 'api/status', probeOptions(signal));
@@ -231,7 +232,7 @@ export class JupyterClient implements Disposable {
   }
 
   private canLogin(): boolean {
-    return this.session.loginSecret() !== undefined;
+    return this.auth.loginSecret() !== undefined;
   }
 
   /** Marks the connection as in use (kernel WebSocket traffic counts too). */
@@ -241,22 +242,22 @@ export class JupyterClient implements Disposable {
   }
 
   private async prepare(method: HttpMethod, signal?: AbortSignal): Promise<void> {
-    if (!this.session.usesCookies) return;
+    if (!this.auth.usesCookies) return;
     if (this.canLogin()) {
-      if (!this.session.hasLoginCookie()) await this.login(signal, this.session.generation);
+      if (!this.auth.hasLoginCookie()) await this.login(signal, this.auth.generation);
       else this.renewIfExpiring();
     }
-    if (MUTATING_METHODS.has(method) && !this.session.hasXsrf()) await this.ensureXsrf(signal);
+    if (MUTATING_METHODS.has(method) && !this.auth.hasXsrf()) await this.ensureXsrf(signal);
   }
 
   /** A session in use whose login cookie expires soon is renewed in the background (single flight). */
   private renewIfExpiring(): void {
     if (this.renewBeforeMs <= 0) return;
-    const expiry = this.session.jar.loginExpiry(this.endpoint.baseUrl);
+    const expiry = this.auth.jar.loginExpiry(this.endpoint.baseUrl);
     if (!expiry || expiry.getTime() - this.now() > this.renewBeforeMs) return;
     this.log.debug(`the login cookie expires at ${expiry.toISOString()}; renewing the session`);
     // Not awaited: this request still has a valid cookie. Requests that start after the renewal began wait for it.
-    this.login(undefined, this.session.generation).catch((err: unknown) => {
+    this.login(undefined, this.auth.generation).catch((err: unknown) => {
       this.log.warn(`renewing the session failed: ${(err as Error).message}`);
     });
   }
@@ -276,7 +277,7 @@ export class JupyterClient implements Disposable {
 
   private authError(afterRelogin: boolean): JupyterError {
     const serverUrl = this.endpoint.id;
-    switch (this.session.plan) {
+    switch (this.auth.plan) {
       case 'token-header':
         return new InvalidTokenError(`${serverUrl} rejected the token.`, { serverUrl, status: 403 });
       case 'anonymous':
@@ -316,14 +317,14 @@ export class JupyterClient implements Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.session.dispose();
+    this.auth.dispose();
     void this.transport.close();
   }
 
   /** Closes connections and waits for them (CLI, tests). */
   async close(): Promise<void> {
     this.disposed = true;
-    this.session.dispose();
+    this.auth.dispose();
     await this.transport.close();
   }
 }

@@ -1,7 +1,7 @@
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
-import type { JupyterSession } from '../session/session';
+import type { ServerAuth } from '../session/serverAuth';
 import { undici } from '../util/libs';
 import type { Logger } from '../util/log';
 import { HandshakeLog } from './handshakes';
@@ -40,7 +40,7 @@ export interface ServerTransport {
  */
 export function createServerTransport(
   endpoint: ServerEndpoint,
-  session: JupyterSession,
+  auth: ServerAuth,
   log: Logger,
   options: TransportOptions = {},
 ): ServerTransport {
@@ -58,9 +58,9 @@ export function createServerTransport(
   const dispatcher = agent.compose(
     loggingInterceptor(log),
     handshakes.interceptor(),
-    xsrfInterceptor(session),
-    cookieInterceptor(session),
-    authInterceptor(session),
+    xsrfInterceptor(auth),
+    cookieInterceptor(auth),
+    authInterceptor(auth),
     originGuard(endpoint),
   );
   return {

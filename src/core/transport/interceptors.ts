@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
-import type { JupyterSession } from '../session/session';
+import type { ServerAuth } from '../session/serverAuth';
 import { CrossOriginBlockedError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { redactUrl } from '../util/redact';
@@ -85,10 +85,10 @@ export function originGuard(endpoint: ServerEndpoint) {
 }
 
 /** `Authorization: token …` for the token-header plan (an explicit Authorization header wins). */
-export function authInterceptor(session: JupyterSession) {
+export function authInterceptor(auth: ServerAuth) {
   return (dispatch: Dispatch): Dispatch =>
     (opts, handler) => {
-      const value = session.authorizationHeader();
+      const value = auth.authorizationHeader();
       if (value === undefined) return dispatch(opts, handler);
       const headers = normaliseRequestHeaders(opts.headers);
       if (headers['authorization'] === undefined) headers['authorization'] = value;
@@ -100,7 +100,7 @@ class SetCookieCapture extends ForwardingHandler {
   constructor(
     inner: DispatchHandler,
     private readonly url: string,
-    private readonly session: JupyterSession,
+    private readonly auth: ServerAuth,
     /** The login cookies the request carried, value by name. */
     private readonly sent: ReadonlyMap<string, string>,
   ) {
@@ -108,7 +108,7 @@ class SetCookieCapture extends ForwardingHandler {
   }
   private capture(headers: IncomingHttpHeaders): void {
     const lines = setCookieLines(headers);
-    if (lines.length > 0) this.session.recordSetCookie(this.url, lines, this.sent);
+    if (lines.length > 0) this.auth.recordSetCookie(this.url, lines, this.sent);
   }
   override onRequestUpgrade(c: DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
     this.capture(headers);
@@ -121,11 +121,11 @@ class SetCookieCapture extends ForwardingHandler {
 }
 
 /** Sends the jar's cookies for the URL (merged with any given) and stores every `Set-Cookie` back. */
-export function cookieInterceptor(session: JupyterSession) {
+export function cookieInterceptor(auth: ServerAuth) {
   return (dispatch: Dispatch): Dispatch =>
     (opts, handler) => {
       const url = requestHref(opts);
-      const fromJar = session.jar.cookieHeader(url);
+      const fromJar = auth.jar.cookieHeader(url);
       let next = opts;
       if (fromJar) {
         const headers = normaliseRequestHeaders(opts.headers);
@@ -133,15 +133,15 @@ export function cookieInterceptor(session: JupyterSession) {
         headers['cookie'] = given ? `${([] as string[]).concat(given).join('; ')}; ${fromJar}` : fromJar;
         next = { ...opts, headers };
       }
-      return dispatch(next, new SetCookieCapture(handler, url, session, session.jar.sentLoginCookies(url)));
+      return dispatch(next, new SetCookieCapture(handler, url, auth, auth.jar.sentLoginCookies(url)));
     };
 }
 
 /** `X-XSRFToken` from the jar's `_xsrf` cookie on every request while the jar holds one (double submit). */
-export function xsrfInterceptor(session: JupyterSession) {
+export function xsrfInterceptor(auth: ServerAuth) {
   return (dispatch: Dispatch): Dispatch =>
     (opts, handler) => {
-      const token = session.jar.xsrfToken(requestHref(opts));
+      const token = auth.jar.xsrfToken(requestHref(opts));
       if (token === undefined) return dispatch(opts, handler);
       const headers = normaliseRequestHeaders(opts.headers);
       if (headers['x-xsrftoken'] === undefined) headers['x-xsrftoken'] = token;

@@ -12,7 +12,7 @@ import {
 import type { Logger } from '../util/log';
 import { XSRF_COOKIE } from '../session/cookieJar';
 import { isXsrfRejection } from '../session/forbidden';
-import type { JupyterSession } from '../session/session';
+import type { ServerAuth } from '../session/serverAuth';
 
 /**
  * The login and `_xsrf` flows: the only requests a server's authentication needs before anything else can be sent.
@@ -25,24 +25,24 @@ export type RawSend = (method: HttpMethod, path: string, options?: SendOptions) 
  * Password login (and token-as-password): GET login for `_xsrf`, POST `_xsrf` + `password`, redirects not
  * followed. 302 with a login cookie = signed in; 401 = wrong password (or token).
  */
-export async function loginWithForm(send: RawSend, session: JupyterSession, log: Logger, signal?: AbortSignal): Promise<void> {
-  const secret = session.loginSecret();
-  const viaToken = session.plan === 'token-login';
-  const server = session.endpoint.id;
-  if (secret === undefined) throw new Error(`no login secret for plan ${session.plan}`);
-  const loginUrl = serverUrl(session.endpoint, 'login');
+export async function loginWithForm(send: RawSend, auth: ServerAuth, log: Logger, signal?: AbortSignal): Promise<void> {
+  const secret = auth.loginSecret();
+  const viaToken = auth.plan === 'token-login';
+  const server = auth.endpoint.id;
+  if (secret === undefined) throw new Error(`no login secret for plan ${auth.plan}`);
+  const loginUrl = serverUrl(auth.endpoint, 'login');
   // The login cookie in use stays in the jar until the new one replaces it: requests already on their way (a
   // renewal before expiry runs alongside them) keep working. Success is judged by a new cookie value.
-  const before = session.jar.loginCookie(loginUrl)?.value;
-  let post = await postLogin(send, session, log, secret, signal);
+  const before = auth.jar.loginCookie(loginUrl)?.value;
+  let post = await postLogin(send, auth, log, secret, signal);
   if (post.status === 403 && isXsrfRejection(replyMessage(post))) {
     // The form carried the `_xsrf` the server reads, and it still refused: drop what the jar holds for the login
     // page (stale or duplicate values) and try once more with a fresh one.
-    const dropped = session.jar.dropXsrf(loginUrl);
+    const dropped = auth.jar.dropXsrf(loginUrl);
     log.debug(`${server} refused the login form's XSRF token; dropped ${dropped} _xsrf cookie(s), retrying once`);
-    post = await postLogin(send, session, log, secret, signal);
+    post = await postLogin(send, auth, log, secret, signal);
   }
-  const after = session.jar.loginCookie(loginUrl)?.value;
+  const after = auth.jar.loginCookie(loginUrl)?.value;
   const signedIn = after !== undefined && after !== before;
   if (post.status === 404) throw noLoginPage(server, 404);
   if (post.status === 401 || (post.status === 200 && !signedIn)) {
@@ -77,21 +77,21 @@ export async function loginWithForm(send: RawSend, session: JupyterSession, log:
 }
 
 /** GET login for `_xsrf` when the jar holds none for it, then POST the form with `_xsrf` + password. */
-async function postLogin(send: RawSend, session: JupyterSession, log: Logger, secret: string, signal?: AbortSignal): Promise<HttpReply> {
-  const server = session.endpoint.id;
-  const loginUrl = serverUrl(session.endpoint, 'login');
-  let xsrf = session.jar.xsrfToken(loginUrl);
+async function postLogin(send: RawSend, auth: ServerAuth, log: Logger, secret: string, signal?: AbortSignal): Promise<HttpReply> {
+  const server = auth.endpoint.id;
+  const loginUrl = serverUrl(auth.endpoint, 'login');
+  let xsrf = auth.jar.xsrfToken(loginUrl);
   if (xsrf === undefined) {
     const page = await send('GET', 'login', signal ? { signal } : {});
     if (page.status === 404) throw noLoginPage(server, 404);
     if (page.status >= 500) {
       throw new UnexpectedReplyError(`The login page of ${server} failed with ${page.status}.`, { serverUrl: server, status: page.status });
     }
-    xsrf = session.jar.xsrfToken(loginUrl);
+    xsrf = auth.jar.xsrfToken(loginUrl);
   }
   if (xsrf === undefined) {
-    await fetchXsrf(send, session, log, signal);
-    xsrf = session.jar.xsrfToken(loginUrl);
+    await fetchXsrf(send, auth, log, signal);
+    xsrf = auth.jar.xsrfToken(loginUrl);
   }
   const form: Record<string, string> = { password: secret };
   if (xsrf !== undefined) form[XSRF_COOKIE] = xsrf;
@@ -107,17 +107,17 @@ function noLoginPage(serverUrl: string, status: number): NotAJupyterServerError 
 }
 
 /**
- * Gets an `_xsrf` cookie for a cookie session. Logged-in pages set it (NB: /tree; JS: / or the 404 page
+ * Gets an `_xsrf` cookie for a cookie auth. Logged-in pages set it (NB: /tree; JS: / or the 404 page
  * for /tree); when a server issues none, the client sets its own value: `_xsrf` is an unsigned
  * double-submit token, so any value the client both stores and echoes passes the check.
  */
-export async function fetchXsrf(send: RawSend, session: JupyterSession, log: Logger, signal?: AbortSignal): Promise<void> {
-  const base = session.endpoint.baseUrl;
+export async function fetchXsrf(send: RawSend, auth: ServerAuth, log: Logger, signal?: AbortSignal): Promise<void> {
+  const base = auth.endpoint.baseUrl;
   for (const page of ['tree', '', 'login']) {
     const reply = await send('GET', page, signal ? { signal } : {});
-    if (session.jar.xsrfToken(reply.url) !== undefined && session.jar.xsrfToken(base) !== undefined) return;
+    if (auth.jar.xsrfToken(reply.url) !== undefined && auth.jar.xsrfToken(base) !== undefined) return;
   }
   const value = randomBytes(16).toString('hex');
-  session.jar.setClientCookie(base, XSRF_COOKIE, value, session.endpoint.basePath);
-  log.debug(`${session.endpoint.id} issued no _xsrf cookie; using a client-generated double-submit token`);
+  auth.jar.setClientCookie(base, XSRF_COOKIE, value, auth.endpoint.basePath);
+  log.debug(`${auth.endpoint.id} issued no _xsrf cookie; using a client-generated double-submit token`);
 }

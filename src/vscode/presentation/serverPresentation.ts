@@ -108,7 +108,7 @@ function idleSpan(c: ServerConnection): string {
 
 /** How requests are authenticated: the live plan when connected, else what is saved or discovered. */
 export function authLabel(c: ServerConnection): string {
-  switch (isUsable(c.state) ? c.client?.session.plan : undefined) {
+  switch (isUsable(c.state) ? c.client?.auth.plan : undefined) {
     case 'token-header':
       return vscode.l10n.t('token');
     case 'token-login':

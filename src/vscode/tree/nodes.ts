@@ -1,4 +1,4 @@
-import type { KernelModel, SessionModel } from '../../core/api';
+import type { KernelModel, SessionModel } from '../../core/rest';
 import type { Finding } from '../../core/audit/findings';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { SecurityView } from '../security/securityState';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { KernelModel, SessionModel } from '../../core/api';
+import type { KernelModel, SessionModel } from '../../core/rest';
 import type { ServerConnection } from '../../core/registry/connection';
 import { describePlan } from '../../core/session/credentials';
 import { authLabel, relativeTime, serverLabel, stateDetail, stateHint, versionLabel } from '../presentation/serverPresentation';
@@ -22,13 +22,13 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   field(md, vscode.l10n.t('State'), stateDetail(c));
   field(md, vscode.l10n.t('Next'), stateHint(c));
   field(md, vscode.l10n.t('Version'), versionLabel(c));
-  const plan = c.client?.session.plan;
+  const plan = c.client?.auth.plan;
   field(md, vscode.l10n.t('Authentication'), plan ? describePlan(plan) : authLabel(c));
   const runtime = c.runtime?.info;
   field(md, vscode.l10n.t('Root dir'), runtime?.rootDir);
   field(md, vscode.l10n.t('PID'), runtime?.pid);
   field(md, vscode.l10n.t('Runtime file'), runtime?.source);
-  const session = c.client?.session;
+  const session = c.client?.auth;
   if (session?.usesCookies) {
     const expiry = session.jar.loginExpiry(c.endpoint.baseUrl);
     field(md, vscode.l10n.t('Login cookie expires'), expiry ? expiry.toLocaleString(vscode.env.language) : vscode.l10n.t('no login cookie'));

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { KernelModel, SessionModel } from '../../core/api';
+import type { KernelModel, SessionModel } from '../../core/rest';
 import type { ServerConnection } from '../../core/registry/connection';
 import { nameOf, savedSecretOf } from '../../core/registry/serverSource';
 import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { before, describe, it } from 'mocha';
 import { activate, EXTENSION_ID, packageJson } from './helpers';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 
 describe('activation', () => {
   let api: TestApi;

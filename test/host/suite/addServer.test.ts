@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
 import { secretKey } from '../../../src/core/secrets/secretStore';
 import { SAVED_SERVERS_KEY } from '../../../src/core/registry/savedServers';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 import { startJupyter, type RunningJupyter } from '../../servers/jupyter';
 import { activate, filesContaining, scratchDir, serverNodes, waitFor } from './helpers';
 
@@ -63,12 +63,12 @@ describe('Add Server, Copy Server URL, Remove Server (token in the URL)', () => 
     assert.ok(c?.client);
     await api.secrets.store(secretKey(id, 'token'), 'changed-elsewhere-1');
     await waitFor('the client to use the new token', () => {
-      const cred = c.client?.session.credential;
+      const cred = c.client?.auth.credential;
       return cred?.kind === 'token' && cred.token === 'changed-elsewhere-1';
     });
     await api.secrets.store(secretKey(id, 'token'), jupyter.token);
     await waitFor('the client to use the real token again', () => {
-      const cred = c.client?.session.credential;
+      const cred = c.client?.auth.credential;
       return cred?.kind === 'token' && cred.token === jupyter.token;
     });
   });

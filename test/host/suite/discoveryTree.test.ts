@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
 import { currentDirContext, jupyterRuntimeDir } from '../../../src/core/discovery/runtimeDirs';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 import { startJupyter, type RunningJupyter } from '../../servers/jupyter';
 import { activate, serverNodes, treeLines, waitFor } from './helpers';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../../../src/core/registry/connection';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 
 export const EXTENSION_ID = 'secure-jupyter-connections.secure-jupyter-connections';

@@ -5,7 +5,7 @@ import type { ConnectionStateKind } from '../../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../../src/core/registry/connection';
 import type { TokenPromptRequest } from '../../../src/core/registry/tokenRecovery';
 import { secretKey } from '../../../src/core/secrets/secretStore';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 import { freePort, startJupyter, type RunningJupyter } from '../../servers/jupyter';
 import { activate, serverNodes } from './helpers';
 
@@ -91,7 +91,7 @@ describe('session lifecycle in VS Code: idle expiry, silent re-login, a restarte
     const c = api.registry.get(id);
     assert.ok(c);
     assert.equal(c.lifecycle.idleTimeoutMs, 3000, 'the setting took effect in minutes, fractions allowed');
-    assert.equal(c.client?.session.plan, 'password-login');
+    assert.equal(c.client?.auth.plan, 'password-login');
 
     await whenState(c, (k) => k === 'idle-expired', 'idle expiry');
     const idle = shown(api, id);
@@ -101,9 +101,9 @@ describe('session lifecycle in VS Code: idle expiry, silent re-login, a restarte
     assert.match(idle.tooltip, /secureJupyter\.session\.idleTimeout/);
     assert.match(idle.statusText, /^\$\(watch\) \d+ Jupyter: idle$/);
     assert.equal(idle.statusBackground, undefined, 'idle is not a problem: no warning or error background');
-    assert.equal(c.client?.session.hasLoginCookie(), false, 'the cookie session was dropped');
+    assert.equal(c.client?.auth.hasLoginCookie(), false, 'the cookie session was dropped');
 
-    const logins = c.client?.session.loginCount ?? 0;
+    const logins = c.client?.auth.loginCount ?? 0;
     const prompts = api.tokenRecovery.prompts;
     const reauth = shownWhen(api, c, 're-authenticating', 'the silent re-login');
     const connected = shownWhen(api, c, 'connected', 'connected again');
@@ -116,7 +116,7 @@ describe('session lifecycle in VS Code: idle expiry, silent re-login, a restarte
     assert.match(back.description, /Connected/);
     assert.equal(back.icon, 'vm-active');
     assert.match(back.statusText, /^\$\(plug\) \d+ Jupyter$/);
-    assert.equal(c.client?.session.loginCount, logins + 1, 'one silent login with the saved password');
+    assert.equal(c.client?.auth.loginCount, logins + 1, 'one silent login with the saved password');
     assert.equal(api.tokenRecovery.prompts, prompts, 'nobody was asked');
     await config().update('session.idleTimeout', undefined, vscode.ConfigurationTarget.Global);
   });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { NOTIFIED_KEY } from '../../../src/vscode/security/securityNotifier';
 import { startJupyter, type RunningJupyter } from '../../servers/jupyter';

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
 import { ServerRegistry } from '../../../src/core/registry/registry';
 import { secretKey } from '../../../src/core/secrets/secretStore';
-import type { TestApi } from '../../../src/vscode/api';
+import type { TestApi } from '../../../src/vscode/testApi';
 import { startJupyter, type RunningJupyter } from '../../servers/jupyter';
 import { activate, waitFor } from './helpers';
 
@@ -42,7 +42,7 @@ describe('sessions and the status bar, following the connection state', () => {
     assert.equal(await waitForText(api, /^\$\(plug\) 1 Jupyter$/), '$(plug) 1 Jupyter');
     assert.equal(background(api), undefined);
     const c = api.registry.get(id)!;
-    assert.equal(c.client?.session.plan, 'password-login');
+    assert.equal(c.client?.auth.plan, 'password-login');
     await c.flushCookies();
     assert.ok(await api.secrets.get(secretKey(id, 'cookies')), 'the cookie jar is in the secret storage');
     assert.equal(await api.secrets.get(secretKey(id, 'password')), 'sb-pass-1');
@@ -60,7 +60,7 @@ describe('sessions and the status bar, following the connection state', () => {
       assert.equal(c?.savedEntry?.credential, 'password', 'the saved entry comes from globalState');
       await c.connect();
       assert.equal(c.state.kind, 'connected');
-      assert.equal(c.client?.session.loginCount, 0, 'the cookie session from the secret storage was used: no new login');
+      assert.equal(c.client?.auth.loginCount, 0, 'the cookie session from the secret storage was used: no new login');
     } finally {
       second.dispose();
     }

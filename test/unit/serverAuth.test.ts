@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { endpointFromUrl } from '../../src/core/server/endpoint';
 import { ServerCookieJar } from '../../src/core/session/cookieJar';
 import { noCredential, passwordCredential, tokenCredential } from '../../src/core/session/credentials';
-import { JupyterSession } from '../../src/core/session/session';
+import { ServerAuth } from '../../src/core/session/serverAuth';
 import { InvalidInputError } from '../../src/core/util/errors';
 import { Logger, MemorySink } from '../../src/core/util/log';
 import { clearRegisteredSecrets } from '../../src/core/util/redact';
@@ -13,8 +13,8 @@ const endpoint = endpointFromUrl('http://127.0.0.1:18821/');
 const future = new Date(Date.now() + 30 * 86_400_000).toUTCString();
 const LOGIN = `username-127-0-0-1-18821="2|1:0|10:1795420642|24:username-127-0-0-1-18821|44:YjhkMjBk|46dc1115"; expires=${future}; HttpOnly; Path=/`;
 
-function passwordSession(log?: Logger): JupyterSession {
-  return new JupyterSession(endpoint, passwordCredential('pw-session-1'), 'auto', new ServerCookieJar(), log);
+function passwordSession(log?: Logger): ServerAuth {
+  return new ServerAuth(endpoint, passwordCredential('pw-session-1'), 'auto', new ServerCookieJar(), log);
 }
 
 describe('session/session: singleFlightLogin', () => {
@@ -180,29 +180,29 @@ describe('session/session: credentials and plan', () => {
   afterEach(() => clearRegisteredSecrets());
 
   it('sends an Authorization header only for the token-header plan', () => {
-    assert.equal(new JupyterSession(endpoint, tokenCredential('tok-abc-1'), 'auto').authorizationHeader(), 'token tok-abc-1');
-    assert.equal(new JupyterSession(endpoint, tokenCredential('tok-abc-1'), 'cookie').authorizationHeader(), undefined);
-    assert.equal(new JupyterSession(endpoint, passwordCredential('pw-1234'), 'auto').authorizationHeader(), undefined);
-    assert.equal(new JupyterSession(endpoint, noCredential, 'auto').authorizationHeader(), undefined);
+    assert.equal(new ServerAuth(endpoint, tokenCredential('tok-abc-1'), 'auto').authorizationHeader(), 'token tok-abc-1');
+    assert.equal(new ServerAuth(endpoint, tokenCredential('tok-abc-1'), 'cookie').authorizationHeader(), undefined);
+    assert.equal(new ServerAuth(endpoint, passwordCredential('pw-1234'), 'auto').authorizationHeader(), undefined);
+    assert.equal(new ServerAuth(endpoint, noCredential, 'auto').authorizationHeader(), undefined);
   });
 
   it('gives the login form the password or, for token-login, the token', () => {
-    assert.equal(new JupyterSession(endpoint, passwordCredential('pw-1234'), 'cookie').loginSecret(), 'pw-1234');
-    assert.equal(new JupyterSession(endpoint, tokenCredential('tok-abc-1'), 'cookie').loginSecret(), 'tok-abc-1');
-    assert.equal(new JupyterSession(endpoint, tokenCredential('tok-abc-1'), 'auto').loginSecret(), undefined);
-    assert.equal(new JupyterSession(endpoint, noCredential, 'auto').loginSecret(), undefined);
+    assert.equal(new ServerAuth(endpoint, passwordCredential('pw-1234'), 'cookie').loginSecret(), 'pw-1234');
+    assert.equal(new ServerAuth(endpoint, tokenCredential('tok-abc-1'), 'cookie').loginSecret(), 'tok-abc-1');
+    assert.equal(new ServerAuth(endpoint, tokenCredential('tok-abc-1'), 'auto').loginSecret(), undefined);
+    assert.equal(new ServerAuth(endpoint, noCredential, 'auto').loginSecret(), undefined);
   });
 
   it('refuses a password in token mode at construction and in setCredential (keeping the old one)', () => {
-    assert.throws(() => new JupyterSession(endpoint, passwordCredential('pw-1234'), 'token'), InvalidInputError);
-    const s = new JupyterSession(endpoint, tokenCredential('tok-abc-1'), 'token');
+    assert.throws(() => new ServerAuth(endpoint, passwordCredential('pw-1234'), 'token'), InvalidInputError);
+    const s = new ServerAuth(endpoint, tokenCredential('tok-abc-1'), 'token');
     assert.throws(() => s.setCredential(passwordCredential('pw-1234')), InvalidInputError);
     assert.equal(s.credential.kind, 'token');
     assert.equal(s.plan, 'token-header');
   });
 
   it('setCredential changes the plan and keeps the cookie session', () => {
-    const s = new JupyterSession(endpoint, noCredential, 'auto');
+    const s = new ServerAuth(endpoint, noCredential, 'auto');
     s.recordSetCookie(endpoint.baseUrl, [LOGIN]);
     s.setCredential(tokenCredential('tok-new-1'));
     assert.equal(s.plan, 'token-header');

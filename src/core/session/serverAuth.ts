@@ -10,7 +10,7 @@ import { planAuth, usesCookieSession, type AuthMode, type AuthPlan, type Credent
  * single-flight slots for logging in and fetching `_xsrf`. No I/O here: the login and `_xsrf` flows that talk to
  * the server are in `transport/login.ts`, run by the client, which owns the transport.
  */
-export class JupyterSession {
+export class ServerAuth {
   private credentialValue: Credential;
   private planValue: AuthPlan;
   private loginInFlight: Promise<void> | undefined;

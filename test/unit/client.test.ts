@@ -98,8 +98,8 @@ describe('transport interceptors (JupyterClient against hand-made fake servers)'
     assert.equal(seen[0]?.headers['x-xsrftoken'], undefined, 'no _xsrf, no X-XSRFToken');
 
     await c.send('GET', 'set-cookies');
-    assert.equal(c.session.jar.xsrfToken(c.endpoint.baseUrl), XSRF_VALUE);
-    assert.equal(c.session.hasLoginCookie(), true);
+    assert.equal(c.auth.jar.xsrfToken(c.endpoint.baseUrl), XSRF_VALUE);
+    assert.equal(c.auth.hasLoginCookie(), true);
 
     await c.send('POST', 'api/kernels', { json: {} });
     const post = seen[2];
@@ -164,14 +164,14 @@ describe('transport interceptors (JupyterClient against hand-made fake servers)'
     assert.equal(reply.status, 302);
     assert.equal(reply.headers.location, `${other.url}steal?from=jupyter`);
     assert.deepEqual(otherSeen, [], 'the token never went to the other origin');
-    assert.equal(c.session.jar.xsrfToken(c.endpoint.baseUrl), XSRF_VALUE, 'cookies on a redirect are still stored');
+    assert.equal(c.auth.jar.xsrfToken(c.endpoint.baseUrl), XSRF_VALUE, 'cookies on a redirect are still stored');
   });
 
   it('hand-made fake (tornado cannot write a nameless cookie): a malformed Set-Cookie is ignored with a redacted warning', async () => {
     const c = client(passwordCredential('pw-1234'));
     const reply = await c.send('GET', 'malformed-cookie');
     assert.equal(reply.status, 200, 'the reply is delivered, nothing thrown');
-    assert.equal(c.session.jar.cookieHeader(c.endpoint.baseUrl), 'good=fine-value-1', 'the good cookie of the same reply is kept');
+    assert.equal(c.auth.jar.cookieHeader(c.endpoint.baseUrl), 'good=fine-value-1', 'the good cookie of the same reply is kept');
     const warnings = sink.lines.filter((l) => l.startsWith('warn: '));
     assert.equal(warnings.length, 1, sink.lines.join('\n'));
     assert.match(warnings[0] ?? '', /ignored a cookie from the server: not a valid Set-Cookie header .*\(=\[redacted\]; Path=\/\)/);

@@ -1,13 +1,13 @@
-import { getKernel } from '../api';
-import { KernelChannel, type CloseInfo, type OpenOptions, type RequestMessageOptions, type WireProtocol } from '../kernel/channel';
-import type { KernelMessage } from '../kernel/messages';
+import { getKernel } from '../rest';
+import { KernelChannel, type CloseInfo, type OpenOptions, type RequestMessageOptions, type WireProtocol } from './channel';
+import type { KernelMessage } from './messages';
 import type { JupyterClient } from '../transport/client';
 import type { Disposable } from '../util/disposable';
 import { CancelledError, KernelLostError, isJupyterError, kernelRetries, toJupyterError, type JupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
-import { DEFAULT_RETRY_POLICY, retryWithPolicy, shouldReconnect, type RetryPolicy } from './retryPolicy';
+import { DEFAULT_RETRY_POLICY, retryWithPolicy, shouldReconnect, type RetryPolicy } from '../lifecycle/retryPolicy';
 
-export type KernelSessionStatus =
+export type KernelConnectionStatus =
   /** Opening for the first time. */
   | 'connecting'
   | 'open'
@@ -21,8 +21,8 @@ export type KernelSessionStatus =
   | 'failed'
   | 'disposed';
 
-export interface KernelSessionEvent {
-  status: KernelSessionStatus;
+export interface KernelConnectionEvent {
+  status: KernelConnectionStatus;
   error?: JupyterError;
 }
 
@@ -42,12 +42,12 @@ const REPLAYABLE: ReadonlySet<string> = new Set([
  * re-authenticating through the client when the session ended, with a fresh `session_id`. A kernel that is gone
  * becomes `lost` with a clear message instead of an endless loop.
  */
-export class KernelSession implements Disposable {
+export class KernelConnection implements Disposable {
   private channel: KernelChannel | undefined;
-  private statusValue: KernelSessionStatus = 'connecting';
+  private statusValue: KernelConnectionStatus = 'connecting';
   private pending: Promise<KernelChannel> | undefined;
   private readonly abort = new AbortController();
-  private readonly statusChanged = new Emitter<KernelSessionEvent>();
+  private readonly statusChanged = new Emitter<KernelConnectionEvent>();
   readonly onDidChangeStatus = this.statusChanged.event;
   private readonly messages = new Emitter<KernelMessage>();
   readonly onMessage = this.messages.event;
@@ -64,7 +64,7 @@ export class KernelSession implements Disposable {
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
-  get status(): KernelSessionStatus {
+  get status(): KernelConnectionStatus {
     return this.statusValue;
   }
 
@@ -225,7 +225,7 @@ export class KernelSession implements Disposable {
     });
   }
 
-  private setStatus(status: KernelSessionStatus, error?: JupyterError): void {
+  private setStatus(status: KernelConnectionStatus, error?: JupyterError): void {
     if (this.statusValue === status && !error) return;
     this.statusValue = status;
     this.statusChanged.fire(error ? { status, error } : { status });
