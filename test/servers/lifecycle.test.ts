@@ -19,6 +19,7 @@ import { Logger, MemorySink } from '../../src/core/util/log';
 import { clientFor, testLogSink } from './helpers';
 import { FLAVORS, freePort, startJupyter, stopAllJupyters, type Flavor } from './jupyter';
 import { startTcpProxy } from './tcpProxy';
+import { pollUntil } from '../support/pollUntil';
 
 const FAST_RETRY = { ...DEFAULT_RETRY_POLICY, minDelayMs: 200, maxDelayMs: 1000, retries: 40 };
 
@@ -51,15 +52,6 @@ function waitFor(c: ServerConnection, cond: () => boolean, what: string, ms = 30
 
 function waitForState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, ms = 30_000): Promise<void> {
   return waitFor(c, () => pred(c.state.kind), what, ms);
-}
-
-/** A condition no event announces (the end of a retry loop): checked every 20 ms. */
-async function waitUntil(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function tokenInUse(c: ServerConnection): string | undefined {
@@ -309,7 +301,8 @@ describe('session lifecycle against real servers', () => {
       assert.equal(c.state.error?.code, 'InvalidToken');
       assert.match(c.state.error?.message ?? '', /rejected the token.*restarted with a new token/);
       // A refused token is not retried: the reconnect loop ends, with no attempt scheduled, and nothing else asks.
-      await waitUntil(() => !c.lifecycle.isRetrying, 'the reconnect attempts to stop');
+      // The end of a retry loop: no event announces it.
+      await pollUntil('the reconnect attempts to stop', () => !c.lifecycle.isRetrying);
       assert.equal(c.state.kind, 'auth-expired');
       assert.equal(c.state.retryAt, undefined, 'no further attempt scheduled');
       assert.equal(states.filter((s) => s === 'auth-expired').length, 1, `asked once, no retry storm (states: ${states.join(' → ')})`);

@@ -24,20 +24,7 @@ export function packageJson(): { contributes: { commands: { command: string; tit
   return ext.packageJSON as never;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { pollUntil as waitFor } from '../../support/pollUntil';
 
 /** The tree as text lines, indented by depth: "Local", "  127.0.0.1:8888 — …", "    python3 — idle · …". */
 export async function treeLines(api: TestApi): Promise<string[]> {

@@ -23,8 +23,8 @@ import {
   typeInQuickInput,
   waitForQuickInputText,
   waitForWebviewText,
-  waitUntil,
 } from './uiSupport';
+import { pollUntil } from '../../support/pollUntil';
 
 const version = process.env['SJC_VSCODE_VERSION'] ?? 'oldest';
 const PASSWORD = 'ui-remote-pass-7';
@@ -204,7 +204,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     assert.ok(vs);
     const handle = vs;
     // The extension's log on disk has caught up with both connections (VS Code writes it asynchronously).
-    await waitUntil('the extension log on disk to show the added password server', () => filesContaining(handle.scratchDir, '(password credential)').some((f) => f.endsWith('.log')));
+    await pollUntil('the extension log on disk to show the added password server', () => filesContaining(handle.scratchDir, '(password credential)').some((f) => f.endsWith('.log')));
     for (const secret of [local.token, PASSWORD]) {
       assert.deepEqual(filesContaining(vs.scratchDir, secret), [], `no file under the VS Code scratch folder holds ${secret === PASSWORD ? 'the password' : 'the token'}`);
     }

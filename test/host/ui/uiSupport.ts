@@ -170,12 +170,3 @@ export async function showHover(page: Page, target: Locator, text: string, attem
     }
   }
 }
-
-/** Polls `probe` (every 100 ms) until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
