@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import type { AuditTarget } from '../core/audit/observe';
 import { parsePastedUrl } from '../core/discovery/pastedUrl';
+import { transportFor } from '../core/registry/transportFor';
 import { AUTH_MODES, type AuthMode } from '../core/session/credentials';
 import { Logger, type LogSink } from '../core/util/log';
 import { resolveCredential } from './credentials';
@@ -88,7 +89,7 @@ export async function resolveTarget(args: TargetArgs, output: Output, env: NodeJ
       credential,
       mode: args.auth,
       logger: new Logger(sink, args.verbose ? 'debug' : 'warn'),
-      transport: { tls: { ca }, headersTimeoutMs: args.timeoutSeconds * 1000 },
+      transport: transportFor({ trustedCertificates: ca }, { headersTimeoutMs: args.timeoutSeconds * 1000 }),
     },
     source,
   };

@@ -4,12 +4,11 @@ import type { Credential } from '../session/credentials';
 import { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
 import type { Logger } from '../util/log';
-import { authModeOf, reachOf, type ServerSource } from './serverSource';
-import { transportFor } from './transportFor';
+import { authModeOf, type ServerSource } from './serverSource';
 
 /** What a server's client is built with besides the server itself. */
 export interface ClientContext {
-  /** The options every client shares (timeouts); the source adds the server's own trust. */
+  /** How the server is reached: `transportFor()` of its source. */
   readonly transport: TransportOptions;
   readonly log: Logger;
   /** A restored cookie session. */
@@ -19,7 +18,7 @@ export interface ClientContext {
 
 /**
  * The one place a server's `JupyterClient` is built (its connection's, and the probe that proves a server before
- * it is added): the auth mode and how the server is reached (`transportFor`) come from its source.
+ * it is added): the auth mode comes from its source, how it is reached from `transportFor()` of the same source.
  */
 export function clientFor(endpoint: ServerEndpoint, source: ServerSource, credential: Credential, ctx: ClientContext): JupyterClient {
   return new JupyterClient({
@@ -27,7 +26,7 @@ export function clientFor(endpoint: ServerEndpoint, source: ServerSource, creden
     credential,
     mode: authModeOf(source),
     logger: ctx.log,
-    transport: transportFor(reachOf(source), ctx.transport),
+    transport: ctx.transport,
     ...(ctx.jar ? { jar: ctx.jar } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),
   });

@@ -338,7 +338,7 @@ export class ServerConnection implements Disposable {
     if (this.clientValue) return this.clientValue;
     const credential = await this.credential();
     const jar = await this.cookies.restoreJar();
-    const client = clientFor(this.endpoint, this.sourceValue, credential, { transport: this.deps.transport, log: this.deps.log, jar, now: () => this.deps.clock.now() });
+    const client = clientFor(this.endpoint, this.sourceValue, credential, { transport: this.transport, log: this.deps.log, jar, now: () => this.deps.clock.now() });
     this.subscriptions.push(client.auth.onDidChangeCookies(() => this.cookies.schedule(client)));
     this.clientValue = client;
     this.lifecycle.attach(client);

@@ -5,6 +5,7 @@ import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secr
 import { noCredential, type AuthMode, type Credential } from '../session/credentials';
 import type { TransportOptions } from '../transport/dispatcher';
 import { clientFor } from './clientFor';
+import { transportFor } from './transportFor';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
 import { InvalidInputError, ServerUnreachableError } from '../util/errors';
@@ -158,7 +159,7 @@ export class ServerRegistry implements Disposable {
     const trustedCertificates = input.trustedCertificates ?? previous?.trustedCertificates;
     if (trustedCertificates?.length) entry.trustedCertificates = trustedCertificates;
     // Proven as it will be saved.
-    const probe = clientFor(pasted.endpoint, { kind: 'saved', entry }, credential, { transport: this.transport, log: this.log });
+    const probe = clientFor(pasted.endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, this.transport), log: this.log });
     try {
       await probe.probeVersion(signal);
       await probe.authenticate(signal);

@@ -46,9 +46,16 @@ export function isListed(s: ServerSource): boolean {
   return s.kind === 'saved' || !s.runtime.gone;
 }
 
-/** The same facts, compared as JSON (a rescan makes equal copies). */
+/** The same facts (a rescan makes equal copies of a runtime file's info; saved entries are replaced, not edited). */
 export function sameSource(a: ServerSource, b: ServerSource): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  return a === b || (a.kind === b.kind && entryOf(a) === entryOf(b) && sameSighting(a.runtime, b.runtime));
+}
+
+function sameSighting(a: RuntimeSighting | undefined, b: RuntimeSighting | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.gone !== b.gone) return false;
+  const keys = Object.keys(a.info) as (keyof RuntimeServerInfo)[];
+  return keys.length === Object.keys(b.info).length && keys.every((k) => (k === 'endpoint' ? a.info.endpoint.id === b.info.endpoint.id : a.info[k] === b.info[k]));
 }
 
 export function entryOf(s: ServerSource): SavedServer | undefined {

@@ -28,9 +28,9 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   field(md, vscode.l10n.t('Root dir'), runtime?.rootDir);
   field(md, vscode.l10n.t('PID'), runtime?.pid);
   field(md, vscode.l10n.t('Runtime file'), runtime?.source);
-  const session = c.client?.auth;
-  if (session?.usesCookies) {
-    const expiry = session.jar.loginExpiry(c.endpoint.baseUrl);
+  const auth = c.client?.auth;
+  if (auth?.usesCookies) {
+    const expiry = auth.jar.loginExpiry(c.endpoint.baseUrl);
     field(md, vscode.l10n.t('Login cookie expires'), expiry ? expiry.toLocaleString(vscode.env.language) : vscode.l10n.t('no login cookie'));
   }
   if (c.kernelsListedAt !== undefined) {

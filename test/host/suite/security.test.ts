@@ -151,8 +151,8 @@ describe('security audit in VS Code: Security rows, status bar, notification, re
     added.push(id);
     const node = await securityNode(api, id);
     assert.deepEqual(findingRows(api, node), ['error/list.errorForeground auth-disabled']);
-    const shown = api.globalState.get<string[]>(NOTIFIED_KEY) ?? [];
-    assert.ok(shown.includes(`${id} auth-disabled`), JSON.stringify(shown));
+    // The notifier acts on the security state's change event, which the tree may show first: wait for its record.
+    await waitFor(`the auth-disabled notification of ${id} remembered`, () => (api.globalState.get<string[]>(NOTIFIED_KEY) ?? []).includes(`${id} auth-disabled`), 30_000);
     const view = await vscode.commands.executeCommand<{ status: string; counts: Record<string, number> }>('secureJupyter.runSecurityAudit', id);
     assert.equal(view?.status, 'done');
     assert.deepEqual(view?.counts, { error: 1, warning: 0, info: 0 });
