@@ -32,7 +32,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 
   const settings = readSettings();
   const secrets = new SecretStorageAdapter(context.secrets);
-  const registry = push(new ServerRegistry({ secrets, state: new MementoStateStore(context.globalState), log, lifecycle: settings.lifecycle }));
+  // One writer for globalState: see MementoStateStore on why its writers must not race.
+  const state = new MementoStateStore(context.globalState, log);
+  const registry = push(new ServerRegistry({ secrets, state, log, lifecycle: settings.lifecycle }));
   registryForDeactivate = registry;
   registry.init();
 
@@ -41,9 +43,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const tree = push(new ServerTreeView(registry, security));
   const statusBar = push(new ConnectionStatusBar(registry));
   push(security.onDidChange(() => statusBar.update()));
-  push(new SecurityNotifier(security, registry, context.globalState));
+  push(new SecurityNotifier(security, registry, state));
   const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs));
-  const autoConnect = push(new AutoConnect(registry, context.globalState, log, settings));
+  const autoConnect = push(new AutoConnect(registry, state, log, settings));
   push(registry.setRediscover(() => discovery.rediscover()));
   const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());

@@ -1,7 +1,7 @@
-import type * as vscode from 'vscode';
 import { isUsable } from '../../core/lifecycle/state';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
+import type { StateStore } from '../../core/registry/stateStore';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/log';
 import type { Settings } from '../config';
@@ -22,11 +22,11 @@ export class AutoConnect implements Disposable {
 
   constructor(
     private readonly registry: ServerRegistry,
-    private readonly memento: vscode.Memento,
+    private readonly state: StateStore,
     private readonly log: Logger,
     private settings: Settings,
   ) {
-    this.remembered = new Set(memento.get<string[]>(RECONNECT_KEY, []));
+    this.remembered = new Set(state.get<string[]>(RECONNECT_KEY) ?? []);
     this.subscription = registry.onDidChange(() => this.onChange());
   }
 
@@ -71,7 +71,7 @@ export class AutoConnect implements Disposable {
     if (this.remembered.has(id) === on) return;
     if (on) this.remembered.add(id);
     else this.remembered.delete(id);
-    void this.memento.update(RECONNECT_KEY, [...this.remembered]);
+    this.state.update(RECONNECT_KEY, [...this.remembered]).catch((err: unknown) => this.log.warn(`could not remember the servers to reconnect: ${(err as Error).message}`));
   }
 
   dispose(): void {

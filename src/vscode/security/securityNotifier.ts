@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { findingSetKey } from '../../core/audit/silencing';
 import type { ServerRegistry } from '../../core/registry/registry';
+import type { StateStore } from '../../core/registry/stateStore';
 import type { Disposable } from '../../core/util/disposable';
 import { COMMANDS } from '../ids';
 import { serverLabel } from '../presentation/serverPresentation';
@@ -22,13 +23,13 @@ export class SecurityNotifier implements Disposable {
   constructor(
     private readonly security: SecurityState,
     private readonly registry: ServerRegistry,
-    private readonly state: vscode.Memento,
+    private readonly state: StateStore,
   ) {
     this.subscription = security.onDidChange((id) => void this.consider(id));
   }
 
   shown(): string[] {
-    const v = this.state.get<unknown>(NOTIFIED_KEY, []);
+    const v = this.state.get<unknown>(NOTIFIED_KEY) ?? [];
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   }
 
