@@ -5,4 +5,5 @@
 module.exports = {
   Agent: require('undici/lib/dispatcher/agent'),
   WebSocket: require('undici/lib/web/websocket/websocket').WebSocket,
+  ping: require('undici/lib/web/websocket/websocket').ping,
 };

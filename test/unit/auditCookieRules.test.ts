@@ -157,7 +157,7 @@ describe('audit: login cookie rules (literal Set-Cookie lines)', () => {
 });
 
 describe('audit: cookies the client refused during the sign-in', () => {
-  const reply = (url: string, setCookie: string[]) => ({ method: 'GET' as const, url: new URL(url), status: 200, headers: { 'set-cookie': setCookie }, text: '' });
+  const reply = (url: string, setCookie: string[]) => ({ method: 'GET' as const, url: new URL(url), status: 200, headers: { 'set-cookie': setCookie }, text: '', body: Buffer.alloc(0) });
 
   it('a __Secure- cookie without Secure and a __Host- cookie with a Path are observed as rejected, values redacted', () => {
     const rejected = findRejectedCookies([

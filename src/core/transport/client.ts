@@ -48,6 +48,11 @@ const AGAIN = Symbol('again');
 export interface RequestOptions extends SendOptions {
   /** Statuses returned instead of thrown (2xx always are). */
   accept?: readonly number[];
+  /**
+   * Every reply is returned, not thrown, except the 403s the client handles itself (a refused XSRF token, an
+   * ended session, a refused Host): a foreign caller's request, whose caller reads the status.
+   */
+  acceptAll?: boolean;
 }
 
 /**
@@ -89,8 +94,10 @@ export class JupyterClient implements Disposable {
     if (!options.background) this.noteActivity();
     const url = serverUrl(this.endpoint, path, options.query);
     const headers: Record<string, string> = { accept: 'application/json, text/html;q=0.9, */*;q=0.8', ...options.headers };
-    let body: string | undefined;
-    if (options.json !== undefined) {
+    let body: Uint8Array | string | undefined;
+    if (options.body !== undefined) {
+      body = options.body;
+    } else if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       headers['content-type'] = 'application/json';
     } else if (options.form !== undefined) {
@@ -101,7 +108,7 @@ export class JupyterClient implements Disposable {
       const opts: Dispatcher.DispatchOptions = { origin: url.origin, path: url.pathname + url.search, method, headers, body: body ?? null };
       if (options.timeoutMs !== undefined) opts.headersTimeout = options.timeoutMs;
       const res = await exchange(this.transport.dispatcher, opts, options.signal);
-      return { method, url, status: res.status, headers: res.headers, text: res.text };
+      return { method, url, status: res.status, headers: res.headers, text: res.text, body: res.body };
     } catch (err) {
       throw toJupyterError(err, this.endpoint.id);
     }
@@ -118,7 +125,7 @@ export class JupyterClient implements Disposable {
     let xsrfRetried = false;
     return this.withRelogin(method, options.signal, async (_wire, afterRelogin) => {
       const reply = await this.send(method, path, options);
-      if (reply.status < 300 || options.accept?.includes(reply.status)) return reply;
+      if (reply.status < 300 || options.accept?.includes(reply.status) || (options.acceptAll && reply.status !== 403)) return reply;
       if (reply.status !== 403) throw this.statusError(reply);
 
       const message = replyMessage(reply);
@@ -140,7 +147,10 @@ export class JupyterClient implements Disposable {
       }
       const cause = await this.classifyForbidden(options.signal);
       if (cause === 'host') throw this.hostError();
-      if (cause === 'other') throw this.statusError(reply);
+      if (cause === 'other') {
+        if (options.acceptAll) return reply;
+        throw this.statusError(reply);
+      }
       // Not logged in (any more): the AuthExpired below makes withRelogin sign in again, once.
       if (this.canLogin() && !afterRelogin) this.log.info(`session for ${this.endpoint.id} is no longer accepted; signing in again`);
       throw this.authError(afterRelogin);

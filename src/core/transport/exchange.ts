@@ -6,6 +6,7 @@ export interface RawReply {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
+  body: Buffer;
 }
 
 /**
@@ -51,8 +52,8 @@ export function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOption
       onResponseEnd() {
         if (settled) return;
         settle();
-        const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        resolve({ status, headers, text });
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        resolve({ status, headers, text: body.toString('utf8'), body });
       },
       onResponseError(_c, error) {
         if (settled) return;

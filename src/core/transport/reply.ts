@@ -12,6 +12,8 @@ export interface SendOptions {
   json?: unknown;
   /** A form body (application/x-www-form-urlencoded). */
   form?: Record<string, string>;
+  /** A body sent as is, its Content-Type (if any) given in `headers` (a foreign caller's request). */
+  body?: Uint8Array | string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Overrides the transport's headers timeout for this request. */
@@ -26,6 +28,8 @@ export interface HttpReply {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly text: string;
+  /** The body's bytes (`text` is them as UTF-8). */
+  readonly body: Buffer;
 }
 
 /** The server's `{"message": …}` from a Jupyter API error body, if it is one. */

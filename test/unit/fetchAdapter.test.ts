@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createFetch } from '../../src/core/provider/fetchAdapter';
+import type { ServerDoor } from '../../src/core/provider/serverDoor';
+import { endpointFromUrl } from '../../src/core/server/endpoint';
+import type { JupyterClient, RequestOptions } from '../../src/core/transport/client';
+import type { HttpMethod, HttpReply } from '../../src/core/transport/reply';
+
+interface Call {
+  method: HttpMethod;
+  path: string;
+  options: RequestOptions;
+}
+
+/** A door whose client records what the adapter asks of `request()` and answers with `reply`. */
+function recordingDoor(base: string, reply: Partial<HttpReply> = {}): { door: ServerDoor; calls: Call[] } {
+  const calls: Call[] = [];
+  const endpoint = endpointFromUrl(base);
+  const client = {
+    request: async (method: HttpMethod, path: string, options: RequestOptions): Promise<HttpReply> => {
+      calls.push({ method, path, options });
+      const body = Buffer.from(reply.text ?? '{}');
+      return { method, url: new URL(path, endpoint.baseUrl), status: 200, headers: {}, text: body.toString(), body, ...reply };
+    },
+  } as unknown as JupyterClient;
+  return { door: { endpoint, use: (fn) => fn(client), noteActivity: () => undefined }, calls };
+}
+
+describe('provider/fetchAdapter', () => {
+  it("drops the caller's credential, cookie, XSRF and hop-by-hop headers; keeps the rest and the body", async () => {
+    const { door, calls } = recordingDoor('http://127.0.0.1:8888/user/bob/');
+    const request = new Request('http://127.0.0.1:8888/user/bob/api/sessions?1712345678', {
+      method: 'POST',
+      headers: { Authorization: 'token caller-token-1', Cookie: 'a=b', 'X-XSRFToken': 'x', 'Content-Type': 'text/plain;charset=UTF-8', 'X-Custom': 'kept' },
+      body: '{"path":"a.ipynb"}',
+    });
+    await createFetch(door)(request);
+    const [call] = calls;
+    assert.equal(call?.method, 'POST');
+    assert.equal(call?.path, 'api/sessions?1712345678', 'relative to the base path, the query as written');
+    assert.deepEqual(call?.options.headers, { 'content-type': 'text/plain;charset=UTF-8', 'x-custom': 'kept' });
+    assert.equal(Buffer.from(call?.options.body as Uint8Array).toString(), '{"path":"a.ipynb"}');
+    assert.equal(call?.options.acceptAll, true);
+    assert.equal(call?.options.background, false);
+  });
+
+  it("the extension's 10 s polls of api/sessions and api/kernels are background (not use); a kernel's own GET is use", async () => {
+    const { door, calls } = recordingDoor('http://127.0.0.1:8888/');
+    const fetch = createFetch(door);
+    await fetch('http://127.0.0.1:8888/api/sessions?1');
+    await fetch('http://127.0.0.1:8888/api/kernels?2');
+    await fetch('http://127.0.0.1:8888/api/kernels/abc?3');
+    await fetch('http://127.0.0.1:8888/api/kernels?4', { method: 'POST', body: '{}' });
+    assert.deepEqual(calls.map((c) => c.options.background), [true, true, false, false]);
+  });
+
+  it('answers a WHATWG Response: status and headers as the server sent them, never its Set-Cookie; no body where none is allowed', async () => {
+    const ok = recordingDoor('http://127.0.0.1:8888/', { status: 201, headers: { 'content-type': 'application/json', 'set-cookie': ['_xsrf=secret-xsrf-1'] }, text: '{"id":"k1"}' });
+    const res = await createFetch(ok.door)('http://127.0.0.1:8888/api/kernels', { method: 'POST' });
+    assert.equal(res.status, 201);
+    assert.equal(res.ok, true);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.equal(res.headers.get('set-cookie'), null);
+    assert.deepEqual(await res.json(), { id: 'k1' });
+    assert.match(res.url, /^http:\/\/127\.0\.0\.1:8888\/api\/kernels/);
+
+    const gone = recordingDoor('http://127.0.0.1:8888/', { status: 204, text: '' });
+    const deleted = await createFetch(gone.door)('http://127.0.0.1:8888/api/kernels/k1', { method: 'DELETE' });
+    assert.equal(deleted.status, 204);
+    assert.equal(await deleted.text(), '');
+
+    const missing = recordingDoor('http://127.0.0.1:8888/', { status: 404, text: '{"message":"Kernel does not exist: k9"}' });
+    const notFound = await createFetch(missing.door)('http://127.0.0.1:8888/api/kernels/k9');
+    assert.equal(notFound.status, 404, 'a reply status is the caller to read, not an exception');
+  });
+
+  it('refuses another origin and a path outside the base URL, and a method it cannot send', async () => {
+    const { door, calls } = recordingDoor('http://127.0.0.1:8888/user/bob/');
+    const fetch = createFetch(door);
+    await assert.rejects(fetch('http://127.0.0.1:9999/user/bob/api/kernels'), { code: 'CrossOriginBlocked' });
+    await assert.rejects(fetch('http://127.0.0.1:8888/user/alice/api/kernels'), { code: 'CrossOriginBlocked' });
+    await assert.rejects(fetch('http://127.0.0.1:8888/user/bob/api/kernels', { method: 'TRACE' }), { code: 'InvalidInput' });
+    assert.equal(calls.length, 0);
+  });
+});
