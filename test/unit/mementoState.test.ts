@@ -53,9 +53,9 @@ class EchoingMemento implements vscode.Memento {
     const sent = structuredClone(this.value);
     await new Promise((r) => setImmediate(r));
     this.afterSend?.();
-    this.main = sent; // stored on the main side...
+    this.main = JSON.parse(JSON.stringify(sent)) as Values; // stored on the main side, as JSON...
     await new Promise((r) => setImmediate(r));
-    this.value = structuredClone(this.main); // ...its echo replaces the host's object...
+    this.value = JSON.parse(JSON.stringify(this.main)) as Values; // ...its echo replaces the host's object...
     await new Promise((r) => setImmediate(r));
     done.resolve(); // ...and then the reply arrives
   }
@@ -130,5 +130,17 @@ describe('vscode/platform/mementoState', () => {
     assert.equal(store.get('k'), 2, 'the update made during the flush is not dropped from the pending set');
     await later;
     assert.deepEqual(memento.main, { k: 2 });
+  });
+});
+
+describe('vscode/platform/mementoState, values as storage keeps them', () => {
+  it('a value with undefined fields reads back equal after its flush (no rewrite, no warning)', async () => {
+    const memento = new EchoingMemento();
+    const logged: string[] = [];
+    const log = { debug: (m: string) => logged.push(m), info: () => undefined, warn: (m: string) => logged.push(m), error: () => undefined };
+    const store = new MementoStateStore(memento, log as never);
+    await store.update('servers', [{ url: 'http://127.0.0.1:8888/', name: undefined }]);
+    assert.deepEqual(memento.main, { servers: [{ url: 'http://127.0.0.1:8888/' }] });
+    assert.deepEqual(logged, [], 'the JSON round trip of the echo is not mistaken for a lost write');
   });
 });

@@ -107,6 +107,8 @@ export class ProviderWebSocket extends EventEmitter {
       }
       this.attach(socket);
     } catch (err) {
+      // A socket closed while connecting has already reported its end.
+      if (this.state === 3) return;
       this.fail(err instanceof SubprotocolRefusedError ? new Error('Server sent no subprotocol') : (err as Error));
     }
   }

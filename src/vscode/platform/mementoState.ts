@@ -32,7 +32,8 @@ export class MementoStateStore implements StateStore {
   }
 
   update(key: string, value: unknown): Promise<void> {
-    this.pending.set(key, value === undefined ? undefined : structuredClone(value));
+    // As storage will hold it (JSON: no undefined fields), so that reading it back compares equal.
+    this.pending.set(key, value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
     const run = this.queue.then(() => this.flush());
     this.queue = run.catch(() => undefined);
     return run;
