@@ -10,6 +10,7 @@ import { ReportDocuments } from './vscode/commands/reportDocuments';
 import { onDidChangeSettings, readSettings } from './vscode/config';
 import { AutoConnect } from './vscode/discovery/autoConnect';
 import { DiscoveryService } from './vscode/discovery/discoveryService';
+import { registerJupyterProvider } from './vscode/jupyter/jupyterIntegration';
 import { createChannelLogger } from './vscode/platform/logChannel';
 import { MementoStateStore } from './vscode/platform/mementoState';
 import { SecretStorageAdapter } from './vscode/platform/secretStorage';
@@ -49,6 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   push(registry.setRediscover(() => discovery.rediscover()));
   const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());
+  push(registerJupyterProvider(registry, log));
   for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
   // The context key changes with the server list, not with each kernel listing: set it only when it flips.

@@ -1,0 +1,100 @@
+import type { JupyterServer, JupyterServerConnectionInformation, JupyterServerProvider } from '@vscode/jupyter-extension';
+import * as vscode from 'vscode';
+import { createFetch, type ProviderFetch } from '../../core/provider/fetchAdapter';
+import type { ServerDoor } from '../../core/provider/serverDoor';
+import { webSocketClassFor, type ProviderWebSocketClass } from '../../core/provider/wsCompat';
+import type { ServerConnection } from '../../core/registry/connection';
+import type { ServerRegistry } from '../../core/registry/registry';
+import type { Disposable } from '../../core/util/disposable';
+import { KernelLostError } from '../../core/util/errors';
+import { serverLabel } from '../presentation/serverPresentation';
+
+/** The proposed `jupyterSettings` API: a provider's own fetch and WebSocket (jupyter-extension-api.md, D). */
+interface ConnectionInformation extends JupyterServerConnectionInformation {
+  readonly fetch: ProviderFetch;
+  readonly WebSocket: ProviderWebSocketClass;
+}
+
+const CHANGE_DEBOUNCE_MS = 100;
+
+/**
+ * Our registry's servers as a Jupyter server collection. A resolved server gets our `fetch` and `WebSocket`
+ * bound to a door that looks the connection up by id on every call (the connection and its client are replaced
+ * when a server is removed and added again), and no token, password or header: the Jupyter extension never holds
+ * a secret. Its sockets are closed when the connection goes idle, as our own kernel sockets are.
+ */
+export class ServerProvider implements JupyterServerProvider, Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeServers = this.changed.event;
+  private readonly sockets = new Map<string, Set<{ terminate(): void }>>();
+  private readonly subscription: Disposable;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastIds = '';
+
+  constructor(private readonly registry: ServerRegistry) {
+    this.subscription = registry.onDidChange(() => this.onRegistryChange());
+  }
+
+  provideJupyterServers(): JupyterServer[] {
+    return this.registry.list().map((c) => ({ id: c.id, label: serverLabel(c) }));
+  }
+
+  async resolveJupyterServer(server: JupyterServer, token: vscode.CancellationToken): Promise<JupyterServer> {
+    const conn = this.connection(server.id);
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    try {
+      await conn.connect(abort.signal);
+    } finally {
+      sub.dispose();
+    }
+    const door = this.door(conn);
+    const info: ConnectionInformation = {
+      baseUrl: vscode.Uri.parse(conn.endpoint.baseUrl.href),
+      fetch: createFetch(door),
+      WebSocket: webSocketClassFor(door, this.tracker(conn.id)),
+    };
+    return { id: conn.id, label: serverLabel(conn), connectionInformation: info };
+  }
+
+  private door(conn: ServerConnection): ServerDoor {
+    const id = conn.id;
+    return {
+      endpoint: conn.endpoint,
+      use: (fn, signal) => this.connection(id).use(fn, signal),
+      noteActivity: () => this.registry.get(id)?.client?.noteActivity(),
+    };
+  }
+
+  private connection(id: string): ServerConnection {
+    const conn = this.registry.get(id);
+    if (!conn) throw new KernelLostError(`${id} is no longer in the Jupyter Servers list; add it again to use it.`, { serverUrl: id });
+    return conn;
+  }
+
+  private tracker(id: string): { add(s: { terminate(): void }): void; delete(s: { terminate(): void }): void } {
+    let set = this.sockets.get(id);
+    if (!set) this.sockets.set(id, (set = new Set()));
+    return { add: (s) => set.add(s), delete: (s) => set.delete(s) };
+  }
+
+  private onRegistryChange(): void {
+    for (const [id, set] of this.sockets) {
+      const k = this.registry.get(id)?.state.kind;
+      // Idle expiry and a disconnect close the notebook's sockets too; the Jupyter extension reconnects, which
+      // signs in again.
+      if (k === undefined || k === 'idle-expired' || k === 'disconnected') for (const s of [...set]) s.terminate();
+    }
+    const ids = this.registry.list().map((c) => `${c.id} ${serverLabel(c)}`).join('\n');
+    if (ids === this.lastIds) return;
+    this.lastIds = ids;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.changed.fire(), CHANGE_DEBOUNCE_MS);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
