@@ -39,6 +39,8 @@ run_layer servers bash scripts/run-node-tests.sh servers
 if bash scripts/vscode-server.sh install all; then
   run_layer host-oldest bash scripts/test-host.sh suite oldest
   run_layer host-newest bash scripts/test-host.sh suite newest
+  run_layer provider-oldest bash scripts/test-host.sh provider oldest
+  run_layer provider-newest bash scripts/test-host.sh provider newest
   run_layer ui-oldest bash scripts/test-host.sh ui oldest
   run_layer ui-newest bash scripts/test-host.sh ui newest
 else

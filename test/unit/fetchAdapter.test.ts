@@ -54,6 +54,34 @@ describe('provider/fetchAdapter', () => {
     assert.deepEqual(calls.map((c) => c.options.background), [true, true, false, false]);
   });
 
+  it('while the session is closed for inactivity, a poll is answered with its last listing and nothing is sent; other requests are sent (and sign in again)', async () => {
+    let idle = false;
+    let text = '[{"id":"k1"}]';
+    const calls: string[] = [];
+    const endpoint = endpointFromUrl('http://127.0.0.1:8888/');
+    const client = {
+      request: async (method: HttpMethod, path: string): Promise<HttpReply> => {
+        calls.push(`${method} ${path}`);
+        const body = Buffer.from(text);
+        return { method, url: new URL(path, endpoint.baseUrl), status: 200, headers: { 'content-type': 'application/json' }, text, body };
+      },
+    } as unknown as JupyterClient;
+    const door: ServerDoor = { endpoint, use: (fn) => fn(client), noteActivity: () => undefined, isIdle: () => idle };
+    const fetch = createFetch(door);
+    assert.deepEqual(await (await fetch('http://127.0.0.1:8888/api/kernels?1')).json(), [{ id: 'k1' }]);
+    idle = true;
+    text = '[]';
+    const cached = await fetch('http://127.0.0.1:8888/api/kernels?2');
+    assert.deepEqual(await cached.json(), [{ id: 'k1' }], 'the last listing');
+    assert.equal(cached.headers.get('content-type'), 'application/json');
+    // A poll never answered before is sent; so is anything that is not a poll.
+    await fetch('http://127.0.0.1:8888/api/sessions?3');
+    await fetch('http://127.0.0.1:8888/api/contents?4');
+    assert.deepEqual(calls, ['GET api/kernels?1', 'GET api/sessions?3', 'GET api/contents?4']);
+    idle = false;
+    assert.deepEqual(await (await fetch('http://127.0.0.1:8888/api/kernels?5')).json(), [], 'in use again: polls are sent');
+  });
+
   it('answers a WHATWG Response: status and headers as the server sent them, never its Set-Cookie; no body where none is allowed', async () => {
     const ok = recordingDoor('http://127.0.0.1:8888/', { status: 201, headers: { 'content-type': 'application/json', 'set-cookie': ['_xsrf=secret-xsrf-1'] }, text: '{"id":"k1"}' });
     const res = await createFetch(ok.door)('http://127.0.0.1:8888/api/kernels', { method: 'POST' });

@@ -40,18 +40,26 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
  * The caller never sees our `Set-Cookie`.
  */
 export function createFetch(door: ServerDoor): ProviderFetch {
+  // The last answer to each poll. While the session is closed for inactivity a poll is answered from here: sent,
+  // it would sign in again (a cookie session) and so keep an unattended notebook's session open for ever.
+  const lastPoll = new Map<string, HttpReply>();
   return async (input, init) => {
     const request = await readRequest(door, input, init);
+    const poll = request.method === 'GET' ? POLLS.has(request.path.split('?')[0] as string) : false;
+    const pollKey = request.path.split('?')[0] as string;
+    const cached = poll ? lastPoll.get(pollKey) : undefined;
+    if (cached && door.isIdle?.()) return toResponse(cached);
     const reply = await door.use((client) =>
       client.request(request.method, request.path, {
         headers: request.headers,
         ...(request.body ? { body: request.body } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
-        background: request.method === 'GET' && POLLS.has(request.path.split('?')[0] as string),
+        background: poll,
         acceptAll: true,
       }),
       request.signal,
     );
+    if (poll && reply.status === 200) lastPoll.set(pollKey, reply);
     return toResponse(reply);
   };
 }

@@ -13,6 +13,8 @@ export interface ServerDoor {
   use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** A kernel frame went by: the connection is in use (idle expiry). */
   noteActivity(): void;
+  /** True while the session is closed for inactivity (it signs in again on the next use). */
+  isIdle?(): boolean;
 }
 
 /**

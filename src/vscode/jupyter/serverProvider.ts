@@ -21,7 +21,7 @@ const CHANGE_DEBOUNCE_MS = 100;
  * Our registry's servers as a Jupyter server collection. A resolved server gets our `fetch` and `WebSocket`
  * bound to a door that looks the connection up by id on every call (the connection and its client are replaced
  * when a server is removed and added again), and no token, password or header: the Jupyter extension never holds
- * a secret. Its sockets are closed when the connection goes idle, as our own kernel sockets are.
+ * a secret. Its sockets are closed when the server is disconnected or removed.
  */
 export class ServerProvider implements JupyterServerProvider, Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -30,6 +30,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
   private readonly subscription: Disposable;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastIds = '';
+  private readonly resuming = new Set<string>();
 
   constructor(private readonly registry: ServerRegistry) {
     this.subscription = registry.onDidChange(() => this.onRegistryChange());
@@ -62,8 +63,24 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     return {
       endpoint: conn.endpoint,
       use: (fn, signal) => this.connection(id).use(fn, signal),
-      noteActivity: () => this.registry.get(id)?.client?.noteActivity(),
+      noteActivity: () => this.noteActivity(id),
+      isIdle: () => this.registry.get(id)?.state.kind === 'idle-expired',
     };
+  }
+
+  /**
+   * Kernel traffic of a notebook is use. On a session closed for inactivity it also signs in again (silently, with
+   * the saved credential), so the status bar shows it back in use and the notebook's next REST call finds a session.
+   */
+  private noteActivity(id: string): void {
+    const conn = this.registry.get(id);
+    conn?.client?.noteActivity();
+    if (conn?.state.kind !== 'idle-expired' || this.resuming.has(id)) return;
+    this.resuming.add(id);
+    void conn
+      .refreshKernels()
+      .catch(() => undefined)
+      .finally(() => this.resuming.delete(id));
   }
 
   private connection(id: string): ServerConnection {
@@ -81,9 +98,10 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
   private onRegistryChange(): void {
     for (const [id, set] of this.sockets) {
       const k = this.registry.get(id)?.state.kind;
-      // Idle expiry and a disconnect close the notebook's sockets too; the Jupyter extension reconnects, which
-      // signs in again.
-      if (k === undefined || k === 'idle-expired' || k === 'disconnected') for (const s of [...set]) s.terminate();
+      // A disconnect or removal closes the notebook's sockets. Idle expiry does not: the Jupyter extension reopens
+      // a closed kernel socket at once, which would sign in again at once and turn every idle expiry into a
+      // re-login loop; the session is dropped instead and the notebook's next frame signs in again.
+      if (k === undefined || k === 'disconnected') for (const s of [...set]) s.terminate();
     }
     const ids = this.registry.list().map((c) => `${c.id} ${serverLabel(c)}`).join('\n');
     if (ids === this.lastIds) return;

@@ -29,6 +29,11 @@ export interface LaunchOptions {
   readonly version: string;
   /** Folder of the extension under test (its package.json). */
   readonly extensionDevelopmentPath: string;
+  /**
+   * More extension folders (a fixture standing in for another extension), linked into the extensions folder as
+   * installed extensions: VS Code's web workbench loads one development extension only.
+   */
+  readonly extraExtensionPaths?: readonly string[];
   /** Compiled tests module (exports run(): Promise<void>); when given, the workbench runs it and reports exitCode. */
   readonly extensionTestsPath?: string;
   /** Folder to open; a fresh empty folder in the scratch dir when not given. */
@@ -218,6 +223,12 @@ export async function launchVsCode(opts: LaunchOptions): Promise<VsCodeHandle> {
   if (!fs.existsSync(path.join(extDir, 'package.json'))) {
     throw new Error(`extensionDevelopmentPath ${extDir} has no package.json`);
   }
+  const extraDirs = (opts.extraExtensionPaths ?? []).map((p) => path.resolve(p));
+  for (const d of extraDirs) {
+    if (!fs.existsSync(path.join(d, 'package.json'))) {
+      throw new Error(`extra extension ${d} has no package.json (built?)`);
+    }
+  }
   const testsPath = opts.extensionTestsPath === undefined ? undefined : path.resolve(opts.extensionTestsPath);
   if (testsPath !== undefined && !fs.existsSync(testsPath)) {
     throw new Error(`extensionTestsPath ${testsPath} does not exist (compiled?)`);
@@ -236,6 +247,10 @@ export async function launchVsCode(opts: LaunchOptions): Promise<VsCodeHandle> {
   }
   for (const d of ['.config', '.local/share', '.cache', '.local/state']) {
     fs.mkdirSync(path.join(dirs.home, d), { recursive: true });
+  }
+  for (const d of extraDirs) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    fs.symlinkSync(d, path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
   }
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.writeFileSync(

@@ -1,6 +1,6 @@
 // CLI: runs a mocha suite inside a real VS Code extension host and exits with its code.
 //
-//   node out/test/host/harness/run.js --version oldest|newest|4.x.y --extension <dir> --tests <index.js>
+//   node out/test/host/harness/run.js --version oldest|newest|4.x.y --extension <dir> [--extension <dir>…] --tests <index.js>
 //        [--workspace <dir>] [--timeout <s>] [--grep <text>] [--settings <json file>] [--verbose] [--keep]
 //
 // The extension host's console output (mocha's spec reporter included) is streamed to stdout; the run ends
@@ -16,6 +16,8 @@ import type { HostTestResult } from './mochaIndex';
 interface CliArgs {
   version: string;
   extension: string;
+  /** Further --extension folders, loaded beside the first. */
+  extraExtensions: string[];
   tests: string;
   workspace?: string;
   timeoutS: number;
@@ -37,7 +39,7 @@ function usage(msg?: string): never {
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const out: Partial<CliArgs> & { verbose: boolean; keep: boolean } = { verbose: false, keep: false };
+  const out: Partial<CliArgs> & { verbose: boolean; keep: boolean; extraExtensions: string[] } = { verbose: false, keep: false, extraExtensions: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -49,7 +51,12 @@ function parseArgs(argv: readonly string[]): CliArgs {
     };
     switch (a) {
       case '--version': out.version = value(); break;
-      case '--extension': out.extension = value(); break;
+      case '--extension': {
+        const v = value();
+        if (out.extension === undefined) out.extension = v;
+        else out.extraExtensions.push(v);
+        break;
+      }
       case '--tests': out.tests = value(); break;
       case '--workspace': out.workspace = value(); break;
       case '--timeout': {
@@ -76,6 +83,7 @@ function parseArgs(argv: readonly string[]): CliArgs {
   return {
     version: out.version,
     extension: out.extension,
+    extraExtensions: out.extraExtensions,
     tests: out.tests,
     timeoutS: out.timeoutS ?? 600,
     verbose: out.verbose,
@@ -174,6 +182,7 @@ async function main(): Promise<number> {
     const launched = launchVsCode({
       version: args.version,
       extensionDevelopmentPath: args.extension,
+      extraExtensionPaths: args.extraExtensions,
       extensionTestsPath: args.tests,
       ...(args.workspace === undefined ? {} : { workspaceFolder: args.workspace }),
       env: { SJC_HOST_TEST_RESULT: resultFile, ...(args.grep === undefined ? {} : { SJC_MOCHA_GREP: args.grep }) },

@@ -41,6 +41,15 @@ describe('activation', () => {
     assert.ok(fs.existsSync(path.join(ext.extensionPath, 'l10n', 'bundle.l10n.json')));
   });
 
+  it('needs no Jupyter extension: none is installed here, none is a dependency, and the notebook activation events and provider contribution are declared', () => {
+    assert.equal(vscode.extensions.getExtension('ms-toolsai.jupyter'), undefined, 'this suite runs without the Jupyter extension');
+    const manifest = packageJson() as unknown as { extensionDependencies?: string[]; activationEvents: string[]; contributes: Record<string, unknown> };
+    assert.equal(manifest.extensionDependencies?.includes('ms-toolsai.jupyter') ?? false, false);
+    assert.ok(manifest.activationEvents.includes('onNotebook:jupyter-notebook'));
+    assert.ok(manifest.activationEvents.includes('onNotebook:interactive'));
+    assert.ok('pythonRemoteServerProvider' in manifest.contributes, 'the Jupyter extension activates providers that contribute pythonRemoteServerProvider');
+  });
+
   it('shows the status bar item', () => {
     api.statusBar.update();
     assert.match(api.statusBar.item.text, /Jupyter/);

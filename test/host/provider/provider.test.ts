@@ -1,0 +1,205 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { after, before, describe, it } from 'mocha';
+import type { ConnectionStateKind } from '../../../src/core/lifecycle/state';
+import type { ServerConnection } from '../../../src/core/registry/connection';
+import type { TestApi } from '../../../src/vscode/testApi';
+import { startJupyter, type RunningJupyter } from '../../servers/jupyter';
+import type { FixtureJupyterApi } from '../jupyterFixture/extension';
+import type { NotebookSession } from '../jupyterFixture/notebookSession';
+import { activate, waitFor } from '../suite/helpers';
+
+const COLLECTION = 'secure-jupyter-connections';
+
+/**
+ * Server config that logs, for every request, whether it carried an X-XSRFToken header (never its value): the
+ * server's own record that our writes and our WebSocket upgrade carry one.
+ */
+function xsrfLogLines(app: 'NotebookApp' | 'ServerApp'): string[] {
+  return [
+    'import logging as _sjc_logging',
+    'def _sjc_log(handler):',
+    '    r = handler.request',
+    "    _sjc_logging.getLogger('tornado.access').warning('SJC-XSRF %s %s %s %s', handler.get_status(), r.method, r.path, 'present' if r.headers.get('X-XSRFToken') else 'absent')",
+    `c.${app}.tornado_settings = {'log_function': _sjc_log}`,
+  ];
+}
+
+function whenState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  if (pred(c.state.kind)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}; the state is ${c.state.kind}`));
+    }, timeoutMs);
+    const sub = c.onDidChange(() => {
+      if (!pred(c.state.kind)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+/** Every secret of a connection right now: its credential and the values of all cookies in its jar. */
+function secretsOf(c: ServerConnection, server: RunningJupyter): string[] {
+  const out = [server.token, server.password ?? '', ...(c.client?.auth.jar.all().map((k) => k.value) ?? [])];
+  return out.filter((s) => s.length >= 8);
+}
+
+function assertNothingSecret(session: NotebookSession, secrets: Iterable<string>): void {
+  const seen = JSON.stringify(session.transcript);
+  let checked = 0;
+  for (const s of secrets) {
+    checked++;
+    // Never print the secret itself, even in a failure.
+    assert.ok(!seen.includes(s), `a secret (${s.length} characters) reached the Jupyter extension`);
+  }
+  assert.ok(checked > 0, 'there were secrets to look for');
+  assert.equal(session.transcript.setCookies, 0, 'no Set-Cookie reached the Jupyter extension');
+  assert.doesNotMatch(session.transcript.connectionInformation, /"token"|"headers"/, 'no token or headers in the connection information');
+}
+
+describe('notebooks on our connections: the Jupyter extension (a stand-in consumer) uses our server provider', () => {
+  let api: TestApi;
+  let jupyter: FixtureJupyterApi;
+  const servers: RunningJupyter[] = [];
+  const added: string[] = [];
+  const sessions: NotebookSession[] = [];
+  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('secureJupyter');
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<FixtureJupyterApi>('ms-toolsai.jupyter');
+    assert.ok(ext, 'the stand-in Jupyter extension is loaded (scripts/test-host.sh provider)');
+    api = await activate();
+    jupyter = ext.isActive ? ext.exports : await ext.activate();
+    await waitFor('our collection to be registered', () => jupyter.consumer.collections().some((c) => c.id === COLLECTION));
+  });
+  after(async () => {
+    for (const s of sessions) s.dispose();
+    await config().update('session.idleTimeout', undefined, vscode.ConfigurationTarget.Global);
+    for (const id of added) await vscode.commands.executeCommand('secureJupyter.removeServer', id, { confirm: false });
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  async function addServer(server: RunningJupyter, name: string): Promise<ServerConnection> {
+    const credential = server.password === undefined ? { kind: 'token', token: server.token } : { kind: 'password', password: server.password };
+    const id = await vscode.commands.executeCommand<string>('secureJupyter.addServer', { url: server.url, credential, name });
+    added.push(id);
+    const c = api.registry.get(id);
+    assert.ok(c);
+    return c;
+  }
+
+  async function open(c: ServerConnection): Promise<NotebookSession> {
+    const s = await jupyter.consumer.open(COLLECTION, c.id);
+    sessions.push(s);
+    return s;
+  }
+
+  it('registers one collection, "Secure Jupyter Connections", with an Add Server… command; a new server is listed and announced', async () => {
+    const ours = jupyter.consumer.collections().filter((c) => c.id === COLLECTION);
+    assert.deepEqual(ours, [{ id: COLLECTION, label: 'Secure Jupyter Connections', commands: true }]);
+    assert.deepEqual(await jupyter.consumer.commands(COLLECTION), ['Add Server…']);
+    const before = jupyter.consumer.changes(COLLECTION);
+    const server = await startJupyter({ flavor: 'server' });
+    servers.push(server);
+    const c = await addServer(server, 'listed box');
+    const listed = await waitFor('the new server in the list', async () => (await jupyter.consumer.servers(COLLECTION)).find((s) => s.id === c.id));
+    assert.match(listed.label, /listed box/);
+    await waitFor('onDidChangeServers', () => jupyter.consumer.changes(COLLECTION) > before);
+  });
+
+  const cases = [
+    { flavor: 'server' as const, auth: 'token' as const },
+    { flavor: 'notebook' as const, auth: 'password' as const },
+  ];
+  for (const { flavor, auth } of cases) {
+    it(`${flavor === 'server' ? 'jupyter-server 1.23' : 'notebook 6.4'} with a ${auth}: a kernel starts, 1+1 → 2, contents list, the kernel shuts down; no secret reaches the Jupyter extension`, async () => {
+      const configLines = xsrfLogLines(flavor === 'notebook' ? 'NotebookApp' : 'ServerApp');
+      const server = await startJupyter(auth === 'password' ? { flavor, password: `nb-provider-${flavor}-pw`, configLines } : { flavor, configLines });
+      servers.push(server);
+      fs.writeFileSync(path.join(server.rootDir, 'hello-provider.ipynb'), '{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}');
+      const c = await addServer(server, `${flavor} ${auth}`);
+      const session = await open(c);
+      assert.doesNotMatch(session.settings.token, /./, 'the Jupyter extension was given no token');
+      const kernelId = await session.startKernel();
+      assert.deepEqual(await session.execute('1+1'), ['2']);
+      assert.ok((await session.listContents()).includes('hello-provider.ipynb'));
+      const secrets = new Set(secretsOf(c, server));
+      if (auth === 'password') {
+        // Writes pass notebook 6.4's XSRF check only with our X-XSRFToken: the stand-in sends no header of its own.
+        assert.ok(c.client?.auth.hasXsrf(), 'the session holds _xsrf');
+        assert.ok(c.client?.auth.hasLoginCookie(), 'signed in with a cookie');
+      }
+      await session.shutdown();
+      const t = session.transcript;
+      assert.ok(t.requests.includes(`POST ${new URL('api/kernels', server.url).pathname}`), t.requests.join('\n'));
+      assert.ok(t.requests.some((r) => r.startsWith('DELETE ') && r.endsWith(`/api/kernels/${kernelId}`)), t.requests.join('\n'));
+      assert.ok(t.sockets.some((u) => u.includes(`/api/kernels/${kernelId}/channels`)));
+      assert.ok(t.frames.length > 0, 'kernel frames reached the subclass through its emit override');
+      assert.ok(t.pings > 0, 'the keep-alive ping called back');
+      assert.ok(!t.headers.some((h) => /^> (authorization|cookie|x-xsrftoken):/i.test(h)), 'the stand-in sent no credential of its own');
+      assertNothingSecret(session, secrets);
+      if (auth === 'password') {
+        const logged = server.log().split('\n').filter((l) => l.includes('SJC-XSRF'));
+        const line = (re: RegExp): string | undefined => logged.find((l) => re.test(l));
+        assert.ok(line(/SJC-XSRF 201 POST \S*\/api\/kernels present/), `the kernel start carried X-XSRFToken:\n${logged.join('\n')}`);
+        assert.ok(line(new RegExp(`SJC-XSRF 204 DELETE \\S*/api/kernels/${kernelId} present`)), `the shutdown carried X-XSRFToken:\n${logged.join('\n')}`);
+        assert.ok(line(new RegExp(`SJC-XSRF 101 GET \\S*/api/kernels/${kernelId}/channels present`)), `the upgrade carried X-XSRFToken:\n${logged.join('\n')}`);
+      }
+    });
+  }
+
+  it('notebook 6.4 with a password: after an idle expiry and after a server-side expiry the next execute works with exactly one silent login each, nobody asked', async () => {
+    // The server refuses a login cookie older than ~8.6 s (max_age_days), while the cookie itself claims a day: only
+    // the server knows it has expired.
+    const server = await startJupyter({
+      flavor: 'notebook',
+      password: 'nb-provider-expiry-pw',
+      traits: { cookie_options: '{"expires_days": 1}', get_secure_cookie_kwargs: '{"max_age_days": 0.0001}' },
+    });
+    servers.push(server);
+    await config().update('session.idleTimeout', 0.05, vscode.ConfigurationTarget.Global);
+    const c = await addServer(server, 'expiring box');
+    assert.equal(c.lifecycle.idleTimeoutMs, 3000);
+    const session = await open(c);
+    await session.startKernel();
+    assert.deepEqual(await session.execute('1+1'), ['2']);
+    const secrets = new Set(secretsOf(c, server));
+    const prompts = api.tokenRecovery.prompts;
+
+    // Idle: the session is dropped; the notebook's socket stays open; its next frame signs in again.
+    await whenState(c, (k) => k === 'idle-expired', 'idle expiry');
+    assert.equal(c.client?.auth.hasLoginCookie(), false, 'the cookie session was dropped');
+    const idleLogins = c.client?.auth.loginCount ?? 0;
+    const back = whenState(c, (k) => k === 'connected', 'signed in again');
+    assert.deepEqual(await session.execute('2+2'), ['4']);
+    await back;
+    assert.equal(c.client?.auth.loginCount, idleLogins + 1, 'one silent login after the idle expiry');
+    for (const s of secretsOf(c, server)) secrets.add(s);
+
+    // Server-side: idle expiry off, then wait until the server itself refuses the login cookie we hold.
+    await config().update('session.idleTimeout', 0, vscode.ConfigurationTarget.Global);
+    // Counted from here: a background listing of ours may be the first to meet the refused cookie.
+    const serverLogins = c.client?.auth.loginCount ?? 0;
+    const cookie = c.client?.auth.jar.cookieHeader(new URL(server.url)) ?? '';
+    assert.match(cookie, /username-/, 'a login cookie to test');
+    await waitFor(
+      'the server to refuse the login cookie',
+      async () => (await fetch(new URL('api/contents', server.url), { headers: { cookie } })).status === 403,
+      60_000,
+    );
+    // The Jupyter extension opens a new socket (as after a lost one): the upgrade is refused, we sign in and retry.
+    await session.reconnect();
+    assert.deepEqual(await session.execute('3+3'), ['6']);
+    assert.ok((await session.listContents()).length >= 0);
+    assert.equal(c.client?.auth.loginCount, serverLogins + 1, 'one silent login after the server-side expiry');
+    assert.equal(api.tokenRecovery.prompts, prompts, 'nobody was asked');
+    for (const s of secretsOf(c, server)) secrets.add(s);
+    await session.shutdown();
+    assertNothingSecret(session, secrets);
+  });
+});
