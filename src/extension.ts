@@ -1,5 +1,6 @@
 // Composition root: builds the core over VS Code's storage and log, then the views and commands on top.
 import * as vscode from 'vscode';
+import { NotebookUse } from './core/provider/notebookUse';
 import { ServerRegistry } from './core/registry/registry';
 import { TokenRecovery } from './core/registry/tokenRecovery';
 import { DisposableStore } from './core/util/disposable';
@@ -41,7 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 
   const discovery = push(new DiscoveryService(registry, log));
   const security = push(new SecurityState(registry, () => discovery.dirs, log));
-  const tree = push(new ServerTreeView(registry, security));
+  const notebooks = push(new NotebookUse());
+  const tree = push(new ServerTreeView(registry, security, notebooks));
   const statusBar = push(new ConnectionStatusBar(registry));
   push(security.onDidChange(() => statusBar.update()));
   push(new SecurityNotifier(security, registry, state));
@@ -50,7 +52,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   push(registry.setRediscover(() => discovery.rediscover()));
   const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());
-  push(registerJupyterProvider(registry, log));
+  push(registerJupyterProvider(registry, notebooks, log));
   for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
   // The context key changes with the server list, not with each kernel listing: set it only when it flips.

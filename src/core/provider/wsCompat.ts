@@ -12,10 +12,16 @@ const EVENTS = ['open', 'message', 'close', 'error'] as const;
 type EventName = (typeof EVENTS)[number];
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 
-/** The sockets a door has handed out and not yet seen closed, so the lifecycle can close them (idle expiry). */
+/** A socket as its tracker sees it: where it goes, and how to close it at once. */
+export interface TrackedSocket {
+  readonly url: string;
+  terminate(): void;
+}
+
+/** The sockets a door has handed out and not yet seen closed (what notebooks use; closed on a disconnect). */
 export interface SocketTracker {
-  add(socket: { terminate(): void }): void;
-  delete(socket: { terminate(): void }): void;
+  add(socket: TrackedSocket): void;
+  delete(socket: TrackedSocket): void;
 }
 
 /** What `webSocketClassFor` returns: constructed as `new C(url, protocols?, options?)`, like `ws`. */

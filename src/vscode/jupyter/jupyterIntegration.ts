@@ -1,6 +1,7 @@
 import type { JupyterServer, JupyterServerCommand, JupyterServerCommandProvider } from '@vscode/jupyter-extension';
 import * as vscode from 'vscode';
 import type { ServerRegistry } from '../../core/registry/registry';
+import type { NotebookUse } from '../../core/provider/notebookUse';
 import { DisposableStore, type Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/log';
 import { COMMANDS } from '../ids';
@@ -13,7 +14,7 @@ export const COLLECTION_ID = 'secure-jupyter-connections';
  * Registers our servers as a kernel source of the Jupyter extension when it is installed, now or later; a no-op
  * without it. "Add Server…" in its kernel picker runs our own flow.
  */
-export function registerJupyterProvider(registry: ServerRegistry, log: Logger): Disposable {
+export function registerJupyterProvider(registry: ServerRegistry, notebooks: NotebookUse, log: Logger): Disposable {
   const store = new DisposableStore();
   let registered = false;
   const tryRegister = async (): Promise<void> => {
@@ -25,7 +26,7 @@ export function registerJupyterProvider(registry: ServerRegistry, log: Logger): 
         log.warn(`${JUPYTER_EXTENSION_ID} offers no server collections API; notebooks cannot use our connections`);
         return;
       }
-      const provider = store.add(new ServerProvider(registry));
+      const provider = store.add(new ServerProvider(registry, notebooks));
       const collection = api.createJupyterServerCollection(COLLECTION_ID, vscode.l10n.t('Secure Jupyter Connections'), provider);
       collection.commandProvider = commandProvider(registry);
       store.add(collection);

@@ -2,6 +2,7 @@ import type { JupyterServer, JupyterServerConnectionInformation, JupyterServerPr
 import * as vscode from 'vscode';
 import { createFetch, type ProviderFetch } from '../../core/provider/fetchAdapter';
 import type { ServerDoor } from '../../core/provider/serverDoor';
+import type { NotebookUse } from '../../core/provider/notebookUse';
 import { webSocketClassFor, type ProviderWebSocketClass } from '../../core/provider/wsCompat';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
@@ -26,13 +27,15 @@ const CHANGE_DEBOUNCE_MS = 100;
 export class ServerProvider implements JupyterServerProvider, Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeServers = this.changed.event;
-  private readonly sockets = new Map<string, Set<{ terminate(): void }>>();
   private readonly subscription: Disposable;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastIds = '';
   private readonly resuming = new Set<string>();
 
-  constructor(private readonly registry: ServerRegistry) {
+  constructor(
+    private readonly registry: ServerRegistry,
+    private readonly notebooks: NotebookUse,
+  ) {
     this.subscription = registry.onDidChange(() => this.onRegistryChange());
   }
 
@@ -53,7 +56,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     const info: ConnectionInformation = {
       baseUrl: vscode.Uri.parse(conn.endpoint.baseUrl.href),
       fetch: createFetch(door),
-      WebSocket: webSocketClassFor(door, this.tracker(conn.id)),
+      WebSocket: webSocketClassFor(door, this.notebooks.trackerFor(conn.id)),
     };
     return { id: conn.id, label: serverLabel(conn), connectionInformation: info };
   }
@@ -89,19 +92,13 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     return conn;
   }
 
-  private tracker(id: string): { add(s: { terminate(): void }): void; delete(s: { terminate(): void }): void } {
-    let set = this.sockets.get(id);
-    if (!set) this.sockets.set(id, (set = new Set()));
-    return { add: (s) => set.add(s), delete: (s) => set.delete(s) };
-  }
-
   private onRegistryChange(): void {
-    for (const [id, set] of this.sockets) {
+    for (const id of this.notebooks.serverIds()) {
       const k = this.registry.get(id)?.state.kind;
       // A disconnect or removal closes the notebook's sockets. Idle expiry does not: the Jupyter extension reopens
       // a closed kernel socket at once, which would sign in again at once and turn every idle expiry into a
       // re-login loop; the session is dropped instead and the notebook's next frame signs in again.
-      if (k === undefined || k === 'disconnected') for (const s of [...set]) s.terminate();
+      if (k === undefined || k === 'disconnected') this.notebooks.closeAll(id);
     }
     const ids = this.registry.list().map((c) => `${c.id} ${serverLabel(c)}`).join('\n');
     if (ids === this.lastIds) return;

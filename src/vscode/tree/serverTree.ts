@@ -6,6 +6,7 @@ import { GROUPS, groupOf, type TreeNode } from './nodes';
 import { isUsable } from '../../core/lifecycle/state';
 import { emptyItem, groupItem, kernelItem, serverItem, sessionItem } from './treeItems';
 import type { SecurityState } from '../security/securityState';
+import type { NotebookUse } from '../../core/provider/notebookUse';
 import { findingItem, securityItem } from '../security/securityItems';
 
 const REFRESH_DEBOUNCE_MS = 100;
@@ -26,10 +27,21 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
   constructor(
     private readonly registry: ServerRegistry,
     private readonly security?: SecurityState,
+    private readonly notebooks?: NotebookUse,
   ) {
     this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(this.view, this.changed, registry.onDidChange(() => this.scheduleRefresh()));
     if (security) this.disposables.push(security.onDidChange(() => void this.scheduleRefresh()));
+    if (notebooks) {
+      // A notebook opened or closed a kernel socket: list the server's kernels and sessions again (the new
+      // kernel and the notebook's session path show), without that counting as use.
+      this.disposables.push(
+        notebooks.onDidChange((id) => {
+          void this.scheduleRefresh();
+          void registry.get(id)?.refreshKernels(undefined, { background: true }).catch(() => undefined);
+        }),
+      );
+    }
     this.updateBadge();
   }
 
@@ -63,9 +75,9 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
       case 'group':
         return groupItem(node.group, this.registry.list().filter((c) => groupOf(c) === node.group).length);
       case 'server':
-        return serverItem(node.server);
+        return serverItem(node.server, this.notebooks?.kernels(node.server.id).size ?? 0);
       case 'kernel':
-        return kernelItem(node.server, node.kernel);
+        return kernelItem(node.server, node.kernel, this.notebooks?.kernels(node.server.id).has(node.kernel.id) ?? false);
       case 'session':
         return sessionItem(node.server, node.session);
       case 'empty':

@@ -13,7 +13,7 @@ function field(md: vscode.MarkdownString, name: string, value: string | number |
   md.appendMarkdown('  \n');
 }
 
-export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
+export function serverTooltip(c: ServerConnection, notebookKernels = 0): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.appendMarkdown('$(server) **');
   md.appendText(serverLabel(c));
@@ -22,6 +22,7 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   field(md, vscode.l10n.t('State'), stateDetail(c));
   field(md, vscode.l10n.t('Next'), stateHint(c));
   field(md, vscode.l10n.t('Version'), versionLabel(c));
+  if (notebookKernels > 0) field(md, vscode.l10n.t('Notebooks'), vscode.l10n.t('{0} kernel(s) in use by notebooks in VS Code, through this connection', notebookKernels));
   const plan = c.client?.auth.plan;
   field(md, vscode.l10n.t('Authentication'), plan ? describePlan(plan) : authLabel(c));
   const runtime = c.runtime?.info;
@@ -47,7 +48,7 @@ export function serverTooltip(c: ServerConnection): vscode.MarkdownString {
   return md;
 }
 
-export function kernelTooltip(k: KernelModel, sessions: readonly SessionModel[]): vscode.MarkdownString {
+export function kernelTooltip(k: KernelModel, sessions: readonly SessionModel[], inNotebook = false): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.appendMarkdown('$(symbol-event) **');
   md.appendText(k.name);
@@ -58,6 +59,7 @@ export function kernelTooltip(k: KernelModel, sessions: readonly SessionModel[])
   field(md, vscode.l10n.t('Connections'), k.connections);
   const used = sessions.filter((s) => s.kernel?.id === k.id).map(sessionPath);
   if (used.length) field(md, vscode.l10n.t('Used by'), used.join(', '));
+  if (inNotebook) field(md, vscode.l10n.t('In VS Code'), vscode.l10n.t('a notebook runs on this kernel through this connection'));
   return md;
 }
 

@@ -30,30 +30,35 @@ export function groupItem(group: ServerGroup, count: number): vscode.TreeItem {
   return item;
 }
 
-export function serverItem(c: ServerConnection): vscode.TreeItem {
+/** `notebookKernels`: how many of its kernels notebooks in this VS Code use through our provider. */
+export function serverItem(c: ServerConnection, notebookKernels = 0): vscode.TreeItem {
   // Expandable as soon as it is connecting: its kernels then show when listed (a None→Expanded change later
   // would depend on what the tree remembers of the row).
   const item = new vscode.TreeItem(serverLabel(c), isOnline(c) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
   item.id = `server:${c.id}`;
   const parts = [nameOf(c.source) ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
+  if (notebookKernels > 0) parts.push(vscode.l10n.t('in use by notebooks ({0})', notebookKernels));
   if (c.insecure.length > 0 && isOnline(c)) parts.push(vscode.l10n.t('insecure'));
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
   item.iconPath = stateIcon(c);
-  item.tooltip = serverTooltip(c);
+  item.tooltip = serverTooltip(c, notebookKernels);
   item.contextValue = serverContextValue(c);
   item.accessibilityInformation = { label: `${serverLabel(c)}, ${item.description}` };
   return item;
 }
 
-export function kernelItem(c: ServerConnection, k: KernelModel): vscode.TreeItem {
+/** `inNotebook`: a notebook in this VS Code holds a socket to this kernel through our provider. */
+export function kernelItem(c: ServerConnection, k: KernelModel, inNotebook = false): vscode.TreeItem {
   const item = new vscode.TreeItem(k.name, vscode.TreeItemCollapsibleState.None);
   item.id = `kernel:${c.id}:${k.id}`;
-  const parts = [k.execution_state, relativeTime(k.last_activity)];
+  const paths = c.sessions.filter((s) => s.kernel?.id === k.id).map(sessionPath);
+  const notebook = inNotebook ? (paths.length > 0 ? vscode.l10n.t('in use by {0}', paths.join(', ')) : vscode.l10n.t('in use by a notebook')) : undefined;
+  const parts = [notebook, k.execution_state, relativeTime(k.last_activity)];
   if (k.connections !== undefined) parts.push(vscode.l10n.t('{0} connection(s)', k.connections));
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
   item.iconPath = new vscode.ThemeIcon(k.execution_state === 'busy' ? 'loading~spin' : 'symbol-event');
-  item.tooltip = kernelTooltip(k, c.sessions);
-  item.contextValue = 'kernel';
+  item.tooltip = kernelTooltip(k, c.sessions, inNotebook);
+  item.contextValue = inNotebook ? 'kernel notebook' : 'kernel';
   return item;
 }
 

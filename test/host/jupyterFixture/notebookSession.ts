@@ -2,7 +2,7 @@
 // configures it for a provider that brings its own fetch and WebSocket (jupyter-extension-api.md, D and G):
 // node-fetch v2 Request objects, no token, no headers, and the provider's WebSocket class subclassed as its
 // KernelSocketWrapper does (close listener, 30 s ping, emit override).
-import { ContentsManager, KernelManager, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import { ContentsManager, KernelManager, ServerConnection, SessionManager, type Kernel, type KernelMessage, type Session } from '@jupyterlab/services';
 import { Headers as NodeFetchHeaders, Request as NodeFetchRequest } from 'node-fetch';
 
 /** What the provider handed over for a server (the proposed jupyterSettings API). */
@@ -41,7 +41,8 @@ export class NotebookSession {
   readonly transcript: Transcript = { connectionInformation: '', requests: [], headers: [], bodies: [], frames: [], sockets: [], pings: 0, setCookies: 0 };
   readonly settings: ServerConnection.ISettings;
   private readonly kernels: KernelManager;
-  private kernel: Kernel.IKernelConnection | undefined;
+  private readonly sessions: SessionManager;
+  private session: Session.ISessionConnection | undefined;
 
   constructor(info: ProviderConnectionInformation) {
     const t = this.transcript;
@@ -88,12 +89,14 @@ export class NotebookSession {
       WebSocket: KernelSocketWrapper as never,
     });
     this.kernels = new KernelManager({ serverSettings: this.settings });
+    this.sessions = new SessionManager({ serverSettings: this.settings, kernelManager: this.kernels });
   }
 
-  async startKernel(name = 'python3'): Promise<string> {
-    this.kernel = await this.kernels.startNew({ name });
+  /** Starts a kernel for a notebook, as the Jupyter extension does (a session for the notebook's path). */
+  async startKernel(notebookPath = 'analysis.ipynb', name = 'python3'): Promise<string> {
+    this.session = await this.sessions.startNew({ path: notebookPath, name: notebookPath, type: 'notebook', kernel: { name } });
     await this.connected();
-    return this.kernel.id;
+    return this.current().id;
   }
 
   /** Resolves when the kernel's socket is connected (at once if it is). */
@@ -134,18 +137,22 @@ export class NotebookSession {
     await this.current().reconnect();
   }
 
+  /** Shuts the notebook's session and its kernel down. */
   async shutdown(): Promise<void> {
-    await this.current().shutdown();
-    this.kernel = undefined;
+    if (!this.session) throw new Error('no kernel started');
+    await this.session.shutdown();
+    this.session = undefined;
   }
 
   dispose(): void {
-    this.kernel?.dispose();
+    this.session?.dispose();
+    this.sessions.dispose();
     this.kernels.dispose();
   }
 
   private current(): Kernel.IKernelConnection {
-    if (!this.kernel) throw new Error('no kernel started');
-    return this.kernel;
+    const kernel = this.session?.kernel;
+    if (!kernel) throw new Error('no kernel started');
+    return kernel;
   }
 }

@@ -9,7 +9,7 @@ import type { TestApi } from '../../../src/vscode/testApi';
 import { startJupyter, type RunningJupyter } from '../../servers/jupyter';
 import type { FixtureJupyterApi } from '../jupyterFixture/extension';
 import type { NotebookSession } from '../jupyterFixture/notebookSession';
-import { activate, waitFor } from '../suite/helpers';
+import { activate, treeLines, waitFor } from '../suite/helpers';
 
 const COLLECTION = 'secure-jupyter-connections';
 
@@ -128,6 +128,16 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
       const kernelId = await session.startKernel();
       assert.deepEqual(await session.execute('1+1'), ['2']);
       assert.ok((await session.listContents()).includes('hello-provider.ipynb'));
+      // The explorer says the server and the kernel are in use by a notebook here, and which one.
+      const label = `${flavor} ${auth}`;
+      const rows = await waitFor('the explorer to show the notebook', async () => {
+        const lines = await treeLines(api);
+        const at = lines.findIndex((l) => l.trim().startsWith(label));
+        const serverRow = /in use by notebooks \(1\)/.test(lines[at] ?? '');
+        const kernelRow = lines.slice(at + 1).some((l) => /^\s+python3 — in use by analysis\.ipynb · /.test(l));
+        return at >= 0 && serverRow && kernelRow ? lines : undefined;
+      });
+      assert.ok(rows.length > 0);
       const secrets = new Set(secretsOf(c, server));
       if (auth === 'password') {
         // Writes pass notebook 6.4's XSRF check only with our X-XSRFToken: the stand-in sends no header of its own.
@@ -135,9 +145,10 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
         assert.ok(c.client?.auth.hasLoginCookie(), 'signed in with a cookie');
       }
       await session.shutdown();
+      await waitFor('the explorer to drop "in use"', async () => !(await treeLines(api)).some((l) => l.includes('in use by')));
       const t = session.transcript;
-      assert.ok(t.requests.includes(`POST ${new URL('api/kernels', server.url).pathname}`), t.requests.join('\n'));
-      assert.ok(t.requests.some((r) => r.startsWith('DELETE ') && r.endsWith(`/api/kernels/${kernelId}`)), t.requests.join('\n'));
+      assert.ok(t.requests.includes(`POST ${new URL('api/sessions', server.url).pathname}`), t.requests.join('\n'));
+      assert.ok(t.requests.some((r) => r.startsWith('DELETE ') && r.includes('/api/sessions/')), t.requests.join('\n'));
       assert.ok(t.sockets.some((u) => u.includes(`/api/kernels/${kernelId}/channels`)));
       assert.ok(t.frames.length > 0, 'kernel frames reached the subclass through its emit override');
       assert.ok(t.pings > 0, 'the keep-alive ping called back');
@@ -146,8 +157,8 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
       if (auth === 'password') {
         const logged = server.log().split('\n').filter((l) => l.includes('SJC-XSRF'));
         const line = (re: RegExp): string | undefined => logged.find((l) => re.test(l));
-        assert.ok(line(/SJC-XSRF 201 POST \S*\/api\/kernels present/), `the kernel start carried X-XSRFToken:\n${logged.join('\n')}`);
-        assert.ok(line(new RegExp(`SJC-XSRF 204 DELETE \\S*/api/kernels/${kernelId} present`)), `the shutdown carried X-XSRFToken:\n${logged.join('\n')}`);
+        assert.ok(line(/SJC-XSRF 201 POST \S*\/api\/sessions present/), `the kernel start carried X-XSRFToken:\n${logged.join('\n')}`);
+        assert.ok(line(/SJC-XSRF 204 DELETE \S*\/api\/sessions\/\S+ present/), `the shutdown carried X-XSRFToken:\n${logged.join('\n')}`);
         assert.ok(line(new RegExp(`SJC-XSRF 101 GET \\S*/api/kernels/${kernelId}/channels present`)), `the upgrade carried X-XSRFToken:\n${logged.join('\n')}`);
       }
     });
