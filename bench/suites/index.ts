@@ -4,6 +4,7 @@ import { bundle } from './bundle';
 import { discovery } from './discovery';
 import { interceptors } from './interceptors';
 import { jar } from './jar';
+import { notebook } from './notebook';
 import { relogin } from './relogin';
 import { rest } from './rest';
 import { soak } from './soak';
@@ -21,6 +22,7 @@ export interface SuiteEntry {
 export const SUITES: Record<string, SuiteEntry> = {
   rest: { suite: rest, about: 'REST on a cookie session with XSRF: ours vs undici floor vs @jupyterlab/services, c=1 and c=16' },
   websocket: { suite: websocket, about: 'kernel WebSocket: kernel_info round trips and 1,000 execute_request bursts, ours vs undici WebSocket vs @jupyterlab/services' },
+  notebook: { suite: notebook, about: 'a notebook through our server provider: @jupyterlab/services as the Jupyter extension sets it up, 100 cells, our fetch/WebSocket vs its defaults (node-fetch + ws)' },
   relogin: { suite: relogin, about: 're-login under load: 100 concurrent requests on a server-expired cookie session, logins counted, time vs one login + one request' },
   discovery: { suite: discovery, about: 'discovery: 10,000 runtime files (100 live), full scan cold/warm, and new-server-to-listed delay of the DiscoveryWatcher' },
   bundle: { suite: bundle, about: 'bundle size of dist/extension.js and dist/cli.js (production, minified and gzip) with the biggest inputs' },

@@ -151,7 +151,7 @@ async function peer(settings: ServerConnection.ISettings, kernelId: string): Pro
  * The "nodelay" variant patches the server (config file) to call `set_nodelay(True)` on each kernel WebSocket, so
  * the client's own cost shows; the "stock" variant is what users get.
  */
-const NODELAY_LINES = [
+export const NODELAY_LINES = [
   'from jupyter_server.services.kernels.handlers import ZMQChannelsHandler as _BenchZ',
   '_bench_open = _BenchZ.open',
   'def _bench_open_nodelay(self, *a, **k):',
