@@ -261,3 +261,18 @@ export function runtimeFiles(dir: string): string[] {
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * Server config that logs, for every request, whether it carried an X-XSRFToken header (never its value): the
+ * server's own record that our writes and our WebSocket upgrade carry one. A test's own requests send
+ * `X-SJC-Probe: 1` and are marked "(test probe)".
+ */
+export function xsrfLogLines(app: 'NotebookApp' | 'ServerApp'): string[] {
+  return [
+    'import logging as _sjc_logging',
+    'def _sjc_log(handler):',
+    '    r = handler.request',
+    "    _sjc_logging.getLogger('tornado.access').warning('SJC-XSRF %s %s %s %s%s', handler.get_status(), r.method, r.path, 'present' if r.headers.get('X-XSRFToken') else 'absent', ' (test probe)' if r.headers.get('X-SJC-Probe') else '')",
+    `c.${app}.tornado_settings = {'log_function': _sjc_log}`,
+  ];
+}

@@ -63,6 +63,10 @@ export function kernelTooltip(k: KernelModel, sessions: readonly SessionModel[],
   return md;
 }
 
+/**
+ * A session's notebook path as the user knows it. The Jupyter extension names its sessions on remote servers
+ * `<notebook>-jvsc-<uuid>.ipynb`; the suffix is dropped.
+ */
 export function sessionPath(s: SessionModel): string {
-  return s.path ?? s.notebook?.path ?? s.name ?? s.id;
+  return (s.path ?? s.notebook?.path ?? s.name ?? s.id).replace(/-jvsc-[0-9a-f-]{32,}(\.ipynb)$/i, '$1');
 }

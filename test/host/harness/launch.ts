@@ -4,7 +4,7 @@
 //
 // Everything the server, the extension host and the browser write goes to a fresh scratch folder: HOME and
 // XDG_* point into it, so the real home is never touched.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -34,6 +34,8 @@ export interface LaunchOptions {
    * installed extensions: VS Code's web workbench loads one development extension only.
    */
   readonly extraExtensionPaths?: readonly string[];
+  /** .vsix files installed into the scratch extensions folder (`--install-extension`) before the server starts. */
+  readonly installVsix?: readonly string[];
   /** Compiled tests module (exports run(): Promise<void>); when given, the workbench runs it and reports exitCode. */
   readonly extensionTestsPath?: string;
   /** Folder to open; a fresh empty folder in the scratch dir when not given. */
@@ -287,6 +289,20 @@ export async function launchVsCode(opts: LaunchOptions): Promise<VsCodeHandle> {
     } else {
       env[k] = v;
     }
+  }
+
+  for (const vsix of opts.installVsix ?? []) {
+    const started = Date.now();
+    const r = spawnSync(
+      server.nodeBin,
+      [server.serverMain, '--install-extension', path.resolve(vsix), '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--server-data-dir', dirs.serverData, '--accept-server-license-terms'],
+      { cwd: dirs.home, env, encoding: 'utf8', timeout: 120_000 },
+    );
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    if (r.status !== 0 || !/successfully installed|already installed/i.test(out)) {
+      throw new Error(`installing ${path.basename(vsix)} failed (exit ${String(r.status)}):\n${out}`);
+    }
+    log('harness', 'info', `installed ${path.basename(vsix)} in ${Date.now() - started} ms`);
   }
 
   const port = await freePort();

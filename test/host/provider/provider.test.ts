@@ -6,26 +6,12 @@ import { after, before, describe, it } from 'mocha';
 import type { ConnectionStateKind } from '../../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../../src/core/registry/connection';
 import type { TestApi } from '../../../src/vscode/testApi';
-import { startJupyter, type RunningJupyter } from '../../servers/jupyter';
+import { startJupyter, xsrfLogLines, type RunningJupyter } from '../../servers/jupyter';
 import type { FixtureJupyterApi } from '../jupyterFixture/extension';
 import type { NotebookSession } from '../jupyterFixture/notebookSession';
 import { activate, treeLines, waitFor } from '../suite/helpers';
 
 const COLLECTION = 'secure-jupyter-connections';
-
-/**
- * Server config that logs, for every request, whether it carried an X-XSRFToken header (never its value): the
- * server's own record that our writes and our WebSocket upgrade carry one.
- */
-function xsrfLogLines(app: 'NotebookApp' | 'ServerApp'): string[] {
-  return [
-    'import logging as _sjc_logging',
-    'def _sjc_log(handler):',
-    '    r = handler.request',
-    "    _sjc_logging.getLogger('tornado.access').warning('SJC-XSRF %s %s %s %s', handler.get_status(), r.method, r.path, 'present' if r.headers.get('X-XSRFToken') else 'absent')",
-    `c.${app}.tornado_settings = {'log_function': _sjc_log}`,
-  ];
-}
 
 function whenState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   if (pred(c.state.kind)) return Promise.resolve();
