@@ -23,6 +23,7 @@ import {
   typeInQuickInput,
   waitForQuickInputText,
   waitForWebviewText,
+  widenSideBar,
 } from './uiSupport';
 import { pollUntil } from '../../support/pollUntil';
 
@@ -95,7 +96,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
 
   it('shows the server, its kernel and its notebook session in the Jupyter Servers view', async () => {
     await openViewContainer(page(), 'Jupyter Servers');
-    await widenSideBar(560);
+    await widenSideBar(page(), 560);
     // The Security row comes once the audit on connect finished (after the kernel and session rows).
     const rows = await waitForRows(5, (all) => all.some((r) => r.label === 'Security'));
     assert.deepEqual(rows.map((r) => r.level), [1, 2, 3, 3, 3]);
@@ -244,7 +245,7 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     assert.match(row?.text ?? '', /Unreachable, retrying at/, JSON.stringify(rows.map((r) => r.text)));
     await waitForStatusBarItem(p, /Jupyter: (reconnecting|session expired)/, { timeout: 30_000 });
     await runCommand(p, 'View: Close All Editors').catch(() => undefined);
-    await widenSideBar(760);
+    await widenSideBar(page(), 760);
     // Each new attempt repaints the row (and closes its hover). Delays double from 0.5 s: once the row has shown
     // four different next-attempt times, the next one is at least 4 s away, long enough for a hover. A hover that a
     // repaint closed is opened again.
@@ -261,26 +262,6 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
   });
 
   /** Drags the sash on the side bar's right edge so the rows' descriptions fit in the screenshots. */
-  async function widenSideBar(width: number): Promise<void> {
-    const p = page();
-    const bar = await p.locator('.part.sidebar').first().boundingBox();
-    if (!bar || bar.width >= width) return;
-    const edge = bar.x + bar.width;
-    const sashes = p.locator('.monaco-sash.vertical');
-    for (let i = 0; i < (await sashes.count()); i++) {
-      const box = await sashes.nth(i).boundingBox();
-      if (!box || Math.abs(box.x + box.width / 2 - edge) > 6 || box.height < bar.height / 2) continue;
-      const x = box.x + box.width / 2;
-      const y = bar.y + bar.height / 2;
-      await p.mouse.move(x, y);
-      await sleep(400); // the sash activates on hover
-      await p.mouse.down();
-      await p.mouse.move(bar.x + width, y, { steps: 12 });
-      await p.mouse.up();
-      return;
-    }
-  }
-
   type Rows = Awaited<ReturnType<typeof treeRows>>;
   async function waitForRows(min: number, ready: (rows: Rows) => boolean = () => true, timeoutMs = 30_000): Promise<Rows> {
     const deadline = Date.now() + timeoutMs;

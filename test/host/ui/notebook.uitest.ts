@@ -15,7 +15,7 @@ import { launchVsCode, type VsCodeHandle } from '../harness/launch';
 import { openViewContainer, readNotifications, runCommand, screenshot, treeRows, waitForStatusBarItem } from '../harness/ui';
 import { startJupyter, xsrfLogLines, type RunningJupyter } from '../../servers/jupyter';
 import { pollUntil } from '../../support/pollUntil';
-import { filesContaining, pickQuickItem, quickInput, screenshotPath, typeInQuickInput, waitForQuickInputText } from './uiSupport';
+import { filesContaining, pickQuickItem, quickInput, screenshotPath, typeInQuickInput, waitForQuickInputText, widenSideBar } from './uiSupport';
 
 const version = process.env['SJC_VSCODE_VERSION'] ?? 'oldest';
 const PASSWORD = 'ui-notebook-pass-3';
@@ -260,6 +260,7 @@ describe(`A notebook through the real Jupyter extension on our connections (VS C
     // The explorer says which server and kernel the notebook uses.
     let lastRows: string[] = [];
     await openViewContainer(page(), 'Jupyter Servers');
+    await widenSideBar(page(), 620);
     const rows = await pollUntil('the explorer to show the notebook in use', async () => {
       const all = await treeRows(page(), 'Servers');
       const server = all.find((r) => r.text.includes(`127.0.0.1:${password.port}`));

@@ -170,3 +170,23 @@ export async function showHover(page: Page, target: Locator, text: string, attem
     }
   }
 }
+
+/** Drags the side bar's sash until the side bar is `width` pixels wide (long tree rows then show in full). */
+export async function widenSideBar(p: Page, width: number): Promise<void> {
+  const bar = await p.locator('.part.sidebar').first().boundingBox();
+  if (!bar || bar.width >= width) return;
+  const edge = bar.x + bar.width;
+  const sashes = p.locator('.monaco-sash.vertical');
+  for (let i = 0; i < (await sashes.count()); i++) {
+    const box = await sashes.nth(i).boundingBox();
+    if (!box || Math.abs(box.x + box.width / 2 - edge) > 6 || box.height < bar.height / 2) continue;
+    const x = box.x + box.width / 2;
+    const y = bar.y + bar.height / 2;
+    await p.mouse.move(x, y);
+    await new Promise((r) => setTimeout(r, 400)); // the sash activates on hover
+    await p.mouse.down();
+    await p.mouse.move(bar.x + width, y, { steps: 12 });
+    await p.mouse.up();
+    return;
+  }
+}
