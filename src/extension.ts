@@ -52,7 +52,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   push(registry.setRediscover(() => discovery.rediscover()));
   const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());
-  push(registerJupyterProvider(registry, notebooks, log));
+  push(registerJupyterProvider(registry, notebooks, state, log));
   for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
   // The context key changes with the server list, not with each kernel listing: set it only when it flips.

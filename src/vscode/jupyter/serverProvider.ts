@@ -6,6 +6,7 @@ import type { NotebookUse } from '../../core/provider/notebookUse';
 import { webSocketClassFor, type ProviderWebSocketClass } from '../../core/provider/wsCompat';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
+import type { StateStore } from '../../core/registry/stateStore';
 import type { Disposable } from '../../core/util/disposable';
 import { KernelLostError } from '../../core/util/errors';
 import { serverLabel } from '../presentation/serverPresentation';
@@ -17,6 +18,8 @@ interface ConnectionInformation extends JupyterServerConnectionInformation {
 }
 
 const CHANGE_DEBOUNCE_MS = 100;
+/** Servers the user removed from the Jupyter extension's kernel picker (ids; they stay in our view). */
+export const PICKER_HIDDEN_KEY = 'secure-jupyter-connections.pickerHidden';
 
 /**
  * Our registry's servers as a Jupyter server collection. A resolved server gets our `fetch` and `WebSocket`
@@ -35,12 +38,45 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
   constructor(
     private readonly registry: ServerRegistry,
     private readonly notebooks: NotebookUse,
+    private readonly state: StateStore,
   ) {
     this.subscription = registry.onDidChange(() => this.onRegistryChange());
   }
 
+  /** Servers a notebook can use now: not hidden from the picker, and not waiting for the user to sign in again. */
   provideJupyterServers(): JupyterServer[] {
-    return this.registry.list().map((c) => ({ id: c.id, label: serverLabel(c) }));
+    const hidden = this.hidden();
+    return this.registry
+      .list()
+      .filter((c) => !hidden.has(c.id) && c.state.kind !== 'auth-expired')
+      .map((c) => ({ id: c.id, label: serverLabel(c) }));
+  }
+
+  /** Servers that need the user to sign in again (the picker offers a command for each). */
+  needingSignIn(): ServerConnection[] {
+    const hidden = this.hidden();
+    return this.registry.list().filter((c) => !hidden.has(c.id) && c.state.kind === 'auth-expired');
+  }
+
+  /** The proposed `removeJupyterServer`: the server leaves the kernel picker only; it stays in our view. */
+  async removeJupyterServer(server: JupyterServer): Promise<void> {
+    const hidden = this.hidden();
+    hidden.add(server.id);
+    await this.state.update(PICKER_HIDDEN_KEY, [...hidden]);
+    this.changed.fire();
+  }
+
+  /** Back in the picker (the user chose it again through Add Server… or a sign-in command). */
+  async unhide(id: string): Promise<void> {
+    const hidden = this.hidden();
+    if (!hidden.delete(id)) return;
+    await this.state.update(PICKER_HIDDEN_KEY, [...hidden]);
+    this.changed.fire();
+  }
+
+  private hidden(): Set<string> {
+    const ids = this.state.get<unknown>(PICKER_HIDDEN_KEY);
+    return new Set(Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : []);
   }
 
   async resolveJupyterServer(server: JupyterServer, token: vscode.CancellationToken): Promise<JupyterServer> {
@@ -100,7 +136,8 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
       // re-login loop; the session is dropped instead and the notebook's next frame signs in again.
       if (k === undefined || k === 'disconnected') this.notebooks.closeAll(id);
     }
-    const ids = this.registry.list().map((c) => `${c.id} ${serverLabel(c)}`).join('\n');
+    // What the picker lists changes with the servers, their labels, and whether they need a sign-in.
+    const ids = this.registry.list().map((c) => `${c.id} ${serverLabel(c)} ${c.state.kind === 'auth-expired'}`).join('\n');
     if (ids === this.lastIds) return;
     this.lastIds = ids;
     clearTimeout(this.timer);

@@ -24,6 +24,8 @@ export interface FixtureConsumer {
   changes(collectionId: string): number;
   servers(collectionId: string): Promise<{ id: string; label: string }[]>;
   commands(collectionId: string): Promise<string[]>;
+  /** The picker's "remove" on a server (the proposed removeJupyterServer). */
+  remove(collectionId: string, serverId: string): Promise<void>;
   /** Resolves the server and opens a notebook session on it, as the kernel picker's choice does. */
   open(collectionId: string, serverId: string): Promise<NotebookSession>;
 }
@@ -61,6 +63,13 @@ export function activate(): FixtureJupyterApi {
       changes: (id) => get(id).changes,
       servers: async (id) => ((await get(id).provider.provideJupyterServers(cancel)) ?? []).map((s) => ({ id: s.id, label: s.label })),
       commands: async (id) => ((await get(id).collection.commandProvider?.provideCommands(undefined, cancel)) ?? []).map((c) => c.label),
+      remove: async (id, serverId) => {
+        const provider = get(id).provider as JupyterServerProvider & { removeJupyterServer?(s: { id: string; label: string }): Promise<void> };
+        if (!provider.removeJupyterServer) throw new Error('the provider has no removeJupyterServer');
+        const server = ((await provider.provideJupyterServers(cancel)) ?? []).find((s) => s.id === serverId);
+        if (!server) throw new Error(`${serverId} is not listed`);
+        await provider.removeJupyterServer(server);
+      },
       open: async (id, serverId) => {
         const r = get(id);
         const servers = (await r.provider.provideJupyterServers(cancel)) ?? [];

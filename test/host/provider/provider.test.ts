@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'mocha';
 import type { ConnectionStateKind } from '../../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../../src/core/registry/connection';
 import type { TestApi } from '../../../src/vscode/testApi';
-import { startJupyter, xsrfLogLines, type RunningJupyter } from '../../servers/jupyter';
+import { freePort, startJupyter, xsrfLogLines, type RunningJupyter } from '../../servers/jupyter';
 import type { FixtureJupyterApi } from '../jupyterFixture/extension';
 import type { NotebookSession } from '../jupyterFixture/notebookSession';
 import { activate, treeLines, waitFor } from '../suite/helpers';
@@ -96,6 +96,40 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
     const listed = await waitFor('the new server in the list', async () => (await jupyter.consumer.servers(COLLECTION)).find((s) => s.id === c.id));
     assert.match(listed.label, /listed box/);
     await waitFor('onDidChangeServers', () => jupyter.consumer.changes(COLLECTION) > before);
+  });
+
+  it('removing a server in the kernel picker hides it there only: it stays in our view, and the hidden list holds ids only', async () => {
+    const server = await startJupyter({ flavor: 'server' });
+    servers.push(server);
+    const c = await addServer(server, 'hidden box');
+    await waitFor('listed', async () => (await jupyter.consumer.servers(COLLECTION)).some((s) => s.id === c.id));
+    const before = jupyter.consumer.changes(COLLECTION);
+    await jupyter.consumer.remove(COLLECTION, c.id);
+    assert.equal((await jupyter.consumer.servers(COLLECTION)).some((s) => s.id === c.id), false, 'gone from the picker');
+    assert.ok(api.registry.get(c.id), 'still one of our servers');
+    assert.ok(jupyter.consumer.changes(COLLECTION) > before, 'the picker was told');
+    const hidden = api.globalState.get<unknown>('secure-jupyter-connections.pickerHidden');
+    assert.ok(Array.isArray(hidden) && hidden.includes(c.id));
+    assert.ok(!JSON.stringify(hidden).includes(server.token), 'no token in globalState');
+  });
+
+  it('a server whose session expired and needs the user leaves the server list and is offered as "Sign In to …" instead', async () => {
+    const port = await freePort();
+    const first = await startJupyter({ flavor: 'server', port, token: 'prov-token-1' });
+    servers.push(first);
+    const previous = api.tokenRecovery.setPort({ askForNewToken: async () => undefined });
+    try {
+      const c = await addServer(first, 'rotating box');
+      await first.kill();
+      servers.push(await startJupyter({ flavor: 'server', port, token: 'prov-token-2' }));
+      await vscode.commands.executeCommand('secureJupyter.refresh');
+      await whenState(c, (k) => k === 'auth-expired', 'the refused token (the prompt answered nothing)');
+      await waitFor('the server to leave the picker', async () => !(await jupyter.consumer.servers(COLLECTION)).some((s) => s.id === c.id));
+      const commands = await jupyter.consumer.commands(COLLECTION);
+      assert.ok(commands.includes('Sign In to rotating box…'), JSON.stringify(commands));
+    } finally {
+      api.tokenRecovery.setPort(previous);
+    }
   });
 
   const cases = [
