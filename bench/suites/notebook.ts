@@ -29,6 +29,20 @@ const LABEL: Record<Name, string> = {
 };
 const CELLS = 100;
 
+/** @jupyterlab/services settings as the Jupyter extension makes them: no token, node-fetch's Request and Headers. */
+function extensionSettings(server: RunningJupyter, fetch: unknown, WebSocket: unknown): ServerConnection.ISettings {
+  return ServerConnection.makeSettings({
+    baseUrl: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws'),
+    token: '',
+    appendToken: false,
+    fetch: fetch as never,
+    Request: NodeFetchRequest as never,
+    Headers: NodeFetchHeaders as never,
+    WebSocket: WebSocket as never,
+  });
+}
+
 function oursSettings(server: RunningJupyter, client: JupyterClient): ServerConnection.ISettings {
   const door: ServerDoor = { endpoint: client.endpoint, use: (fn) => fn(client), noteActivity: () => client.noteActivity() };
   const Base = webSocketClassFor(door);
@@ -42,16 +56,7 @@ function oursSettings(server: RunningJupyter, client: JupyterClient): ServerConn
       return super.emit(event, ...a);
     }
   }
-  return ServerConnection.makeSettings({
-    baseUrl: server.url,
-    wsUrl: server.url.replace(/^http/, 'ws'),
-    token: '',
-    appendToken: false,
-    fetch: createFetch(door) as never,
-    Request: NodeFetchRequest as never,
-    Headers: NodeFetchHeaders as never,
-    WebSocket: KernelSocket as never,
-  });
+  return extensionSettings(server, createFetch(door), KernelSocket);
 }
 
 function defaultSettings(server: RunningJupyter, session: CookieSession): ServerConnection.ISettings {
@@ -69,16 +74,7 @@ function defaultSettings(server: RunningJupyter, session: CookieSession): Server
       return super.emit(event, ...a);
     }
   }
-  return ServerConnection.makeSettings({
-    baseUrl: server.url,
-    wsUrl: server.url.replace(/^http/, 'ws'),
-    token: '',
-    appendToken: false,
-    fetch: fetchWithCookies as never,
-    Request: NodeFetchRequest as never,
-    Headers: NodeFetchHeaders as never,
-    WebSocket: KernelSocket as never,
-  });
+  return extensionSettings(server, fetchWithCookies, KernelSocket);
 }
 
 interface Run {

@@ -3,31 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
-import type { ConnectionStateKind } from '../../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../../src/core/registry/connection';
 import type { TestApi } from '../../../src/vscode/testApi';
 import { freePort, startJupyter, xsrfLogLines, type RunningJupyter } from '../../servers/jupyter';
 import type { FixtureJupyterApi } from '../jupyterFixture/extension';
 import type { NotebookSession } from '../jupyterFixture/notebookSession';
-import { activate, treeLines, waitFor } from '../suite/helpers';
+import { activate, treeLines, waitFor, whenState } from '../suite/helpers';
 
 const COLLECTION = 'secure-jupyter-connections';
-
-function whenState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  if (pred(c.state.kind)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`timed out waiting for ${what}; the state is ${c.state.kind}`));
-    }, timeoutMs);
-    const sub = c.onDidChange(() => {
-      if (!pred(c.state.kind)) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve();
-    });
-  });
-}
 
 /** Every secret of a connection right now: its credential and the values of all cookies in its jar. */
 function secretsOf(c: ServerConnection, server: RunningJupyter): string[] {

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ConnectionStateKind } from '../../../src/core/lifecycle/state';
 import type { ServerConnection } from '../../../src/core/registry/connection';
 import type { TestApi } from '../../../src/vscode/testApi';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
@@ -25,6 +26,24 @@ export function packageJson(): { contributes: { commands: { command: string; tit
 }
 
 export { pollUntil as waitFor } from '../../support/pollUntil';
+
+/** Resolves when the connection enters a state `pred` accepts: driven by its change events, no fixed delays. */
+export function whenState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  if (pred(c.state.kind)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}; the state is ${c.state.kind}`));
+    }, timeoutMs);
+    const sub = c.onDidChange(() => {
+      if (!pred(c.state.kind)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
 
 /** The tree as text lines, indented by depth: "Local", "  127.0.0.1:8888 — …", "    python3 — idle · …". */
 export async function treeLines(api: TestApi): Promise<string[]> {

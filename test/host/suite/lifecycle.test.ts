@@ -7,24 +7,7 @@ import type { TokenPromptRequest } from '../../../src/core/registry/tokenRecover
 import { secretKey } from '../../../src/core/secrets/secretStore';
 import type { TestApi } from '../../../src/vscode/testApi';
 import { freePort, startJupyter, type RunningJupyter } from '../../servers/jupyter';
-import { activate, serverNodes } from './helpers';
-
-/** Resolves when the connection enters a state `pred` accepts: driven by its change events, no fixed delays. */
-function whenState(c: ServerConnection, pred: (k: ConnectionStateKind) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  if (pred(c.state.kind)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`timed out waiting for ${what}; the state is ${c.state.kind}`));
-    }, timeoutMs);
-    const sub = c.onDidChange(() => {
-      if (!pred(c.state.kind)) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve();
-    });
-  });
-}
+import { activate, serverNodes, whenState } from './helpers';
 
 interface Shown {
   description: string;
