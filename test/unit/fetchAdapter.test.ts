@@ -102,6 +102,16 @@ describe('provider/fetchAdapter', () => {
     assert.equal(notFound.status, 404, 'a reply status is the caller to read, not an exception');
   });
 
+  it('refuses a URL that hides another URL after the base path (…/user/bob/http://host/hub/api/…): it would leave the base path on the same origin', async () => {
+    const { door, calls } = recordingDoor('http://127.0.0.1:8888/user/bob/');
+    const fetch = createFetch(door);
+    await assert.rejects(fetch('http://127.0.0.1:8888/user/bob/http://127.0.0.1:8888/hub/api/users/bob/tokens', { method: 'POST' }), /does not stay under http:\/\/127\.0\.0\.1:8888\/user\/bob\//);
+    await assert.rejects(fetch('http://127.0.0.1:8888/user/bob/https://evil.example/x'), /does not stay under/);
+    // An ordinary path that merely contains a colon stays allowed.
+    await fetch('http://127.0.0.1:8888/user/bob/api/contents/a:b.ipynb');
+    assert.deepEqual(calls.map((c) => c.path), ['api/contents/a:b.ipynb']);
+  });
+
   it('refuses another origin and a path outside the base URL, and a method it cannot send', async () => {
     const { door, calls } = recordingDoor('http://127.0.0.1:8888/user/bob/');
     const fetch = createFetch(door);

@@ -1,4 +1,4 @@
-import type { ServerEndpoint } from '../server/endpoint';
+import { serverUrl, type ServerEndpoint } from '../server/endpoint';
 import type { JupyterClient } from '../transport/client';
 import { CrossOriginBlockedError, InvalidInputError } from '../util/errors';
 
@@ -39,5 +39,15 @@ export function serverPath(endpoint: ServerEndpoint, input: string | URL): strin
       hint: 'The notebook asked for a URL outside the server it is connected to; reconnect the notebook to the server.',
     });
   }
-  return http.pathname.slice(base.pathname.length) + http.search;
+  const relative = http.pathname.slice(base.pathname.length) + http.search;
+  // What the client will send to: a remainder that reads as a URL of its own (…/base/http://other/…) must not
+  // leave the base path (on a hub, the hub's API shares the origin).
+  const target = serverUrl(endpoint, relative);
+  if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname)) {
+    throw new CrossOriginBlockedError(`Refused a request for ${http.origin}${http.pathname.slice(0, 120)}: it does not stay under ${endpoint.id}.`, {
+      serverUrl: endpoint.id,
+      hint: 'The notebook asked for a URL outside the server it is connected to; reconnect the notebook to the server.',
+    });
+  }
+  return relative;
 }

@@ -21,6 +21,8 @@ export interface TrackedSocket {
 /** The sockets a door has handed out and not yet seen closed (what notebooks use; closed on a disconnect). */
 export interface SocketTracker {
   add(socket: TrackedSocket): void;
+  /** The socket's upgrade succeeded: it is open. */
+  opened?(socket: TrackedSocket): void;
   delete(socket: TrackedSocket): void;
 }
 
@@ -130,6 +132,7 @@ export class ProviderWebSocket extends EventEmitter {
     socket.addEventListener('error', (ev) => this.emitError(new Error((ev as unknown as { message?: string }).message || 'WebSocket error')));
     socket.addEventListener('close', (ev) => this.finish(ev.code, ev.reason));
     this.state = 1;
+    this.tracker?.opened?.(this);
     this.emit('open');
   }
 

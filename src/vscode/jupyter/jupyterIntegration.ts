@@ -29,8 +29,15 @@ export function registerJupyterProvider(registry: ServerRegistry, notebooks: Not
         log.warn(`${JUPYTER_EXTENSION_ID} offers no server collections API; notebooks cannot use our connections`);
         return;
       }
-      const provider = store.add(new ServerProvider(registry, notebooks, state));
-      const collection = api.createJupyterServerCollection(COLLECTION_ID, vscode.l10n.t('Secure Jupyter Connections'), provider);
+      const provider = new ServerProvider(registry, notebooks, state);
+      let collection;
+      try {
+        collection = api.createJupyterServerCollection(COLLECTION_ID, vscode.l10n.t('Secure Jupyter Connections'), provider);
+      } catch (err) {
+        provider.dispose();
+        throw err;
+      }
+      store.add(provider);
       collection.commandProvider = commandProvider(registry, provider);
       store.add(collection);
       log.info(`registered with ${JUPYTER_EXTENSION_ID} as a kernel source`);
@@ -55,17 +62,22 @@ function commandProvider(registry: ServerRegistry, provider: ServerProvider): Ju
     provideCommands: () => [add, ...provider.needingSignIn().map((c): JupyterServerCommand => ({ label: signInLabel(c), description: vscode.l10n.t('session expired') }))],
     handleCommand: async (command): Promise<JupyterServer | undefined> => {
       if (command.label === add.label) {
-        const before = new Set(registry.list().map((c) => c.id));
-        await vscode.commands.executeCommand(COMMANDS.addServer);
-        const added = registry.list().find((c) => !before.has(c.id));
-        if (!added) return undefined; // cancelled: back to the server list
+        // Add Server returns the id of the server it added (or re-added), undefined when cancelled.
+        const id = await vscode.commands.executeCommand<string | undefined>(COMMANDS.addServer);
+        const added = id === undefined ? undefined : registry.get(id);
+        if (!added) return undefined; // back to the server list
         await provider.unhide(added.id);
         return { id: added.id, label: serverLabel(added) };
       }
       const conn = provider.needingSignIn().find((c) => signInLabel(c) === command.label);
       if (!conn) return undefined;
       // Our credential flow for a known server: asks, checks by connecting, and only then replaces the saved one.
-      await vscode.commands.executeCommand(COMMANDS.addServer, { url: conn.id, askCredential: true, ...(conn.savedEntry?.name ? { name: conn.savedEntry.name } : {}) });
+      await vscode.commands.executeCommand(COMMANDS.addServer, {
+        url: conn.id,
+        askCredential: true,
+        ...(conn.savedEntry?.name ? { name: conn.savedEntry.name } : {}),
+        ...(conn.savedEntry?.authMode ? { authMode: conn.savedEntry.authMode } : {}),
+      });
       const now = registry.get(conn.id);
       return now && now.state.kind !== 'auth-expired' ? { id: now.id, label: serverLabel(now) } : undefined;
     },

@@ -8,7 +8,7 @@ import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { StateStore } from '../../core/registry/stateStore';
 import type { Disposable } from '../../core/util/disposable';
-import { KernelLostError } from '../../core/util/errors';
+import { AuthRequiredError, KernelLostError } from '../../core/util/errors';
 import { serverLabel } from '../presentation/serverPresentation';
 
 /** The proposed `jupyterSettings` API: a provider's own fetch and WebSocket (jupyter-extension-api.md, D). */
@@ -62,7 +62,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
   async removeJupyterServer(server: JupyterServer): Promise<void> {
     const hidden = this.hidden();
     hidden.add(server.id);
-    await this.state.update(PICKER_HIDDEN_KEY, [...hidden]);
+    await this.saveHidden(hidden);
     this.changed.fire();
   }
 
@@ -70,8 +70,13 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
   async unhide(id: string): Promise<void> {
     const hidden = this.hidden();
     if (!hidden.delete(id)) return;
-    await this.state.update(PICKER_HIDDEN_KEY, [...hidden]);
+    await this.saveHidden(hidden);
     this.changed.fire();
+  }
+
+  /** Saves the hidden ids, dropping those of servers no longer in the list (so the list does not only grow). */
+  private saveHidden(hidden: Set<string>): Promise<void> {
+    return this.state.update(PICKER_HIDDEN_KEY, [...hidden].filter((id) => this.registry.get(id) !== undefined));
   }
 
   private hidden(): Set<string> {
@@ -101,7 +106,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     const id = conn.id;
     return {
       endpoint: conn.endpoint,
-      use: (fn, signal) => this.connection(id).use(fn, signal),
+      use: (fn, signal) => this.usable(id).use(fn, signal),
       noteActivity: () => this.noteActivity(id),
       isIdle: () => this.registry.get(id)?.state.kind === 'idle-expired',
     };
@@ -120,6 +125,29 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
       .refreshKernels()
       .catch(() => undefined)
       .finally(() => this.resuming.delete(id));
+  }
+
+  /**
+   * The connection, unless the user has to act first: a server they disconnected (Disconnect, Sign Out) or one whose
+   * session needs a new sign-in is not connected again by the notebook's reconnects and 10 s polls (that would undo
+   * Disconnect, and retry a refused password every 10 s). Choosing the server again in the kernel picker connects.
+   */
+  private usable(id: string): ServerConnection {
+    const conn = this.connection(id);
+    const k = conn.state.kind;
+    if (k === 'disconnected') {
+      throw new AuthRequiredError(`${serverLabel(conn)} is disconnected.`, {
+        serverUrl: conn.id,
+        hint: 'Connect it in the Jupyter Servers view, or choose it again in the kernel picker.',
+      });
+    }
+    if (k === 'auth-expired') {
+      throw new AuthRequiredError(`The session to ${serverLabel(conn)} expired and needs you to sign in again.`, {
+        serverUrl: conn.id,
+        hint: 'Choose "Sign In to …" in the kernel picker, or Connect in the Jupyter Servers view.',
+      });
+    }
+    return conn;
   }
 
   private connection(id: string): ServerConnection {

@@ -115,6 +115,23 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
     }
   });
 
+  it('after Disconnect, the notebook\'s reconnects and requests do not connect the server again; choosing it again does', async () => {
+    const server = await startJupyter({ flavor: 'server' });
+    servers.push(server);
+    const c = await addServer(server, 'disconnected box');
+    const session = await open(c);
+    await session.startKernel();
+    assert.deepEqual(await session.execute('1+1'), ['2']);
+    await vscode.commands.executeCommand('secureJupyter.disconnect', c.id);
+    assert.equal(c.state.kind, 'disconnected');
+    await assert.rejects(session.listContents(), /disconnected/);
+    assert.equal(c.state.kind, 'disconnected', 'still disconnected: the notebook did not undo it');
+    const again = await open(c);
+    assert.equal(c.state.kind, 'connected', 'choosing the server in the picker connects');
+    assert.ok((await again.listContents()).length >= 0);
+    session.dispose(); // its kernel connection stops trying
+  });
+
   const cases = [
     { flavor: 'server' as const, auth: 'token' as const },
     { flavor: 'notebook' as const, auth: 'password' as const },
