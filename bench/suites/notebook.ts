@@ -14,6 +14,7 @@ import { createFetch } from '../../src/core/provider/fetchAdapter';
 import type { ServerDoor } from '../../src/core/provider/serverDoor';
 import { webSocketClassFor } from '../../src/core/provider/wsCompat';
 import type { JupyterClient } from '../../src/core/transport/client';
+import { kernelConnected } from '../../test/host/jupyterFixture/notebookSession';
 import type { RunningJupyter } from '../../test/servers/jupyter';
 import { atMost, info, table, type Metric } from '../lib/results';
 import { ourClient, quietConsoleDebug, signedIn, startBenchServer, stopBenchServers, type CookieSession } from '../lib/session';
@@ -95,16 +96,7 @@ async function notebookRun(settings: ServerConnection.ISettings, index: number):
     const s: Session.ISessionConnection = await sessions.startNew({ path: `bench-${index}.ipynb`, name: `bench-${index}.ipynb`, type: 'notebook', kernel: { name: 'python3' } });
     const kernel = s.kernel;
     if (!kernel) throw new Error('the session has no kernel');
-    if (kernel.connectionStatus !== 'connected') {
-      await new Promise<void>((resolve) => {
-        const on = (_: unknown, status: string): void => {
-          if (status !== 'connected') return;
-          kernel.connectionStatusChanged.disconnect(on);
-          resolve();
-        };
-        kernel.connectionStatusChanged.connect(on);
-      });
-    }
+    await kernelConnected(kernel);
     await kernel.requestKernelInfo();
     const t1 = performance.now();
     for (let i = 0; i < CELLS; i++) {

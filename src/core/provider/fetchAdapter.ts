@@ -45,8 +45,8 @@ export function createFetch(door: ServerDoor): ProviderFetch {
   const lastPoll = new Map<string, HttpReply>();
   return async (input, init) => {
     const request = await readRequest(door, input, init);
-    const poll = request.method === 'GET' ? POLLS.has(request.path.split('?')[0] as string) : false;
     const pollKey = request.path.split('?')[0] as string;
+    const poll = request.method === 'GET' && POLLS.has(pollKey);
     const cached = poll ? lastPoll.get(pollKey) : undefined;
     if (cached && door.isIdle?.()) return toResponse(cached);
     const reply = await door.use((client) =>

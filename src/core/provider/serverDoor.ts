@@ -33,18 +33,13 @@ export function serverPath(endpoint: ServerEndpoint, input: string | URL): strin
   if (http.protocol === 'ws:') http.protocol = 'http:';
   else if (http.protocol === 'wss:') http.protocol = 'https:';
   const base = endpoint.baseUrl;
-  if (http.origin !== base.origin || !http.pathname.startsWith(base.pathname)) {
-    throw new CrossOriginBlockedError(`Refused a request to ${http.origin}${http.pathname}: it is not on ${endpoint.id}, so it gets none of that server's credentials.`, {
-      serverUrl: endpoint.id,
-      hint: 'The notebook asked for a URL outside the server it is connected to; reconnect the notebook to the server.',
-    });
-  }
+  const under = (u: URL): boolean => u.origin === base.origin && u.pathname.startsWith(base.pathname);
   const relative = http.pathname.slice(base.pathname.length) + http.search;
-  // What the client will send to: a remainder that reads as a URL of its own (…/base/http://other/…) must not
-  // leave the base path (on a hub, the hub's API shares the origin).
-  const target = serverUrl(endpoint, relative);
-  if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname)) {
-    throw new CrossOriginBlockedError(`Refused a request for ${http.origin}${http.pathname.slice(0, 120)}: it does not stay under ${endpoint.id}.`, {
+  // Checked as asked and as the client will send it: a remainder that reads as a URL of its own
+  // (…/base/http://other/…) must not leave the base path either (on a hub, the hub's API shares the origin).
+  const why = !under(http) ? `it is not on ${endpoint.id}` : !under(serverUrl(endpoint, relative)) ? `it does not stay under ${endpoint.id}` : undefined;
+  if (why) {
+    throw new CrossOriginBlockedError(`Refused a request to ${http.origin}${http.pathname.slice(0, 120)}: ${why}, so it gets none of that server's credentials.`, {
       serverUrl: endpoint.id,
       hint: 'The notebook asked for a URL outside the server it is connected to; reconnect the notebook to the server.',
     });

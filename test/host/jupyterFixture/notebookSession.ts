@@ -101,16 +101,7 @@ export class NotebookSession {
 
   /** Resolves when the kernel's socket is connected (at once if it is). */
   connected(): Promise<void> {
-    const k = this.current();
-    if (k.connectionStatus === 'connected') return Promise.resolve();
-    return new Promise((resolve) => {
-      const on = (_: unknown, status: Kernel.ConnectionStatus): void => {
-        if (status !== 'connected') return;
-        k.connectionStatusChanged.disconnect(on);
-        resolve();
-      };
-      k.connectionStatusChanged.connect(on);
-    });
+    return kernelConnected(this.current());
   }
 
   /** Runs code; the execute_result's text/plain values and any error name. */
@@ -155,4 +146,17 @@ export class NotebookSession {
     if (!kernel) throw new Error('no kernel started');
     return kernel;
   }
+}
+
+/** Resolves when a kernel connection's socket is connected (at once if it is): by its status events. */
+export function kernelConnected(k: Kernel.IKernelConnection): Promise<void> {
+  if (k.connectionStatus === 'connected') return Promise.resolve();
+  return new Promise((resolve) => {
+    const on = (_: unknown, status: Kernel.ConnectionStatus): void => {
+      if (status !== 'connected') return;
+      k.connectionStatusChanged.disconnect(on);
+      resolve();
+    };
+    k.connectionStatusChanged.connect(on);
+  });
 }

@@ -118,6 +118,7 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
   it('after Disconnect, the notebook\'s reconnects and requests do not connect the server again; choosing it again does', async () => {
     const server = await startJupyter({ flavor: 'server' });
     servers.push(server);
+    fs.writeFileSync(path.join(server.rootDir, 'after-disconnect.txt'), 'x');
     const c = await addServer(server, 'disconnected box');
     const session = await open(c);
     await session.startKernel();
@@ -128,7 +129,7 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
     assert.equal(c.state.kind, 'disconnected', 'still disconnected: the notebook did not undo it');
     const again = await open(c);
     assert.equal(c.state.kind, 'connected', 'choosing the server in the picker connects');
-    assert.ok((await again.listContents()).length >= 0);
+    assert.ok((await again.listContents()).includes('after-disconnect.txt'));
     session.dispose(); // its kernel connection stops trying
   });
 
@@ -193,6 +194,7 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
       traits: { cookie_options: '{"expires_days": 1}', get_secure_cookie_kwargs: '{"max_age_days": 0.0001}' },
     });
     servers.push(server);
+    fs.writeFileSync(path.join(server.rootDir, 'after-expiry.txt'), 'x');
     await config().update('session.idleTimeout', 0.05, vscode.ConfigurationTarget.Global);
     const c = await addServer(server, 'expiring box');
     assert.equal(c.lifecycle.idleTimeoutMs, 3000);
@@ -226,7 +228,7 @@ describe('notebooks on our connections: the Jupyter extension (a stand-in consum
     // The Jupyter extension opens a new socket (as after a lost one): the upgrade is refused, we sign in and retry.
     await session.reconnect();
     assert.deepEqual(await session.execute('3+3'), ['6']);
-    assert.ok((await session.listContents()).length >= 0);
+    assert.ok((await session.listContents()).includes('after-expiry.txt'));
     assert.equal(c.client?.auth.loginCount, serverLogins + 1, 'one silent login after the server-side expiry');
     assert.equal(api.tokenRecovery.prompts, prompts, 'nobody was asked');
     for (const s of secretsOf(c, server)) secrets.add(s);
