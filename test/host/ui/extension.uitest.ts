@@ -240,7 +240,12 @@ describe(`Secure Jupyter Connections in the workbench (VS Code ${version})`, fun
     const p = page();
     // SIGKILL leaves the runtime file behind; discovery's pid check notices, and the lifecycle starts retrying.
     await local.kill();
-    const rows = await waitForRows(2, (all) => all.some((r) => r.text.includes(`127.0.0.1:${local.port}`) && /Unreachable, retrying at/.test(r.text)));
+    // Wait for a settled repaint: while the view re-renders it can briefly hold the old row beside the new one
+    // (seen: "Local" twice, the server both Connected and Unreachable).
+    const rows = await waitForRows(2, (all) => {
+      const mine = all.filter((r) => r.text.includes(`127.0.0.1:${local.port}`));
+      return mine.length === 1 && /Unreachable, retrying at/.test(mine[0]?.text ?? '');
+    });
     const row = rows.find((r) => r.text.includes(`127.0.0.1:${local.port}`));
     assert.match(row?.text ?? '', /Unreachable, retrying at/, JSON.stringify(rows.map((r) => r.text)));
     await waitForStatusBarItem(p, /Jupyter: (reconnecting|session expired)/, { timeout: 30_000 });
