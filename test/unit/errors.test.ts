@@ -146,7 +146,7 @@ describe('util/errors: classes', () => {
   const ALL: Record<ErrorCode, true> = {
     ServerUnreachable: true, AuthRequired: true, AuthExpired: true, InvalidToken: true, WrongPassword: true, XsrfRejected: true,
     HostRejected: true, OriginRejected: true, NotAJupyterServer: true, TlsFailure: true, CrossOriginBlocked: true, InvalidInput: true,
-    UnexpectedReply: true, KernelNotFound: true, KernelLost: true, WebSocketFailed: true, Timeout: true, Cancelled: true,
+    UnexpectedReply: true, KernelNotFound: true, KernelLost: true, WebSocketFailed: true, Timeout: true, Cancelled: true, ServerStopped: true,
   };
   const codes = Object.keys(ALL) as ErrorCode[];
   class Coded extends JupyterError {
@@ -162,7 +162,7 @@ describe('util/errors: classes', () => {
   it('reproduces the sets it replaced: the connection\'s retryable and needs-user codes, the kernel reconnect\'s final ones', () => {
     const retryable = ['ServerUnreachable', 'Timeout', 'WebSocketFailed'];
     const userNeeded = ['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword'];
-    const kernelFinal = ['KernelNotFound', 'AuthRequired', 'WrongPassword', 'Cancelled', 'HostRejected', 'OriginRejected', 'TlsFailure'];
+    const kernelFinal = ['KernelNotFound', 'ServerStopped', 'AuthRequired', 'WrongPassword', 'Cancelled', 'HostRejected', 'OriginRejected', 'TlsFailure'];
     for (const code of codes) {
       const e = new Coded(code);
       assert.equal(isRetryable(e), retryable.includes(code), code);

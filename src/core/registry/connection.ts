@@ -14,7 +14,7 @@ import type { TransportOptions } from '../transport/dispatcher';
 import { transportFor } from './transportFor';
 import type { Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { JupyterError, isRetryable, needsUser, toJupyterError } from '../util/errors';
+import { JupyterError, ServerStoppedError, isRetryable, needsUser, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { KernelConnection } from '../kernel/kernelConnection';
@@ -23,7 +23,7 @@ import { CookiePersistence } from './cookiePersistence';
 import { clientFor } from './clientFor';
 import { InsecureReasons, observedInsecure, type InsecureReason } from './insecureReasons';
 import type { SavedServer } from './savedServers';
-import { authModeOf, credentialOf, entryOf, nameOf, reachOf, sameSource, type RuntimeSighting, type ServerSource } from './serverSource';
+import { authModeOf, credentialOf, entryOf, hubOf, isStoppedHubServer, nameOf, reachOf, sameSource, type RuntimeSighting, type ServerSource } from './serverSource';
 
 export interface ConnectionDeps {
   secrets: ServerSecrets;
@@ -187,6 +187,7 @@ export class ServerConnection implements Disposable {
   private async doConnect(signal?: AbortSignal): Promise<void> {
     this.apply({ type: 'connect' });
     try {
+      this.assertRunning();
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
       await this.authenticate(client, signal);
@@ -202,6 +203,15 @@ export class ServerConnection implements Disposable {
     // before the file is written): look now, so a new token is adopted at once rather than at the next file event.
     if (this.runtime?.gone && this.deps.refreshDiscoveredToken) void this.deps.refreshDiscoveredToken(this).catch(() => undefined);
     await this.refreshKernels(signal).catch(() => undefined);
+  }
+
+  /** A hub's server is connected to only while the hub says it runs: it is started on purpose, never by connecting. */
+  private assertRunning(): void {
+    const hub = hubOf(this.sourceValue);
+    if (!hub || !isStoppedHubServer(hub)) return;
+    const what = hub.server.name ? `The server "${hub.server.name}" on ${hub.hub.label}` : `The default server on ${hub.hub.label}`;
+    const phase = hub.server.pending === 'spawn' ? 'is still starting' : hub.server.pending === 'stop' ? 'is stopping' : 'is stopped';
+    throw new ServerStoppedError(`${what} ${phase}.`, { serverUrl: this.id, hint: 'Start it from the Jupyter Servers view (Start Server), then connect.' });
   }
 
   /**

@@ -16,7 +16,8 @@ import { ClockJumpDetector } from '../lifecycle/clockJump';
 import { ServerConnection } from './connection';
 import { RestartAdoption, type RediscoverHook } from './restartAdoption';
 import { readSavedServers, writeSavedServers, type SavedServer, type SavedServerList } from './savedServers';
-import { isListed, withEntry, withoutEntry, withRuntime, withRuntimeGone, type ServerSource } from './serverSource';
+import { hubOf, isListed, isStoppedHubServer, withEntry, withoutEntry, withRuntime, withRuntimeGone, type HubRef, type ServerSource } from './serverSource';
+import type { HubServerModel } from '../server/hubServer';
 import type { StateStore } from './stateStore';
 
 export interface RegistryDeps {
@@ -132,6 +133,38 @@ export class ServerRegistry implements Disposable {
       }
     }
     if (listChanged) this.changed.fire({});
+  }
+
+  /**
+   * A hub's servers as the hub lists them now: each becomes (or stays) a connection whose source is the hub; one the
+   * hub no longer lists leaves; one that stopped is disconnected (its kernels went with it). A server the user also
+   * saved as a plain server keeps that entry (the plain entry wins; its hub row is not shown twice).
+   */
+  setHubServers(hub: HubRef, servers: readonly { readonly id: string; readonly model: HubServerModel }[]): void {
+    let listChanged = false;
+    const listed = new Set<string>();
+    for (const { id, model } of servers) {
+      const existing = this.connections.get(id);
+      if (existing && existing.source.kind !== 'hub') continue;
+      listed.add(id);
+      if (!existing) listChanged = true;
+      const c = this.update(id, () => ({ kind: 'hub', hub, server: model }));
+      if (isStoppedHubServer(c.source) && c.client) void c.disconnect();
+    }
+    for (const c of [...this.connections.values()]) {
+      if (hubOf(c.source)?.hub.id === hub.id && !listed.has(c.id)) {
+        // Off the list at once; its sockets close and it is disposed when they have.
+        this.connections.delete(c.id);
+        void c.disconnect().finally(() => c.dispose());
+        listChanged = true;
+      }
+    }
+    if (listChanged) this.changed.fire({});
+  }
+
+  /** The connections of a hub's servers. */
+  hubServers(hubId: string): ServerConnection[] {
+    return this.list().filter((c) => hubOf(c.source)?.hub.id === hubId);
   }
 
   /**
@@ -260,6 +293,10 @@ export class ServerRegistry implements Disposable {
 
   private async onSecretChanged(key: string): Promise<void> {
     const parsed = parseSecretKey(key);
+    if (parsed?.kind === 'token') {
+      // A hub's token (renewed, or signed in again): its servers' live clients take it.
+      for (const c of this.hubServers(parsed.serverId)) await c.reloadCredential();
+    }
     const c = parsed && this.connections.get(parsed.serverId);
     if (!parsed || !c) return;
     if (parsed.kind === 'cookies') await c.reloadCookies();

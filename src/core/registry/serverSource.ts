@@ -1,4 +1,5 @@
 import type { RuntimeServerInfo } from '../discovery/runtimeFile';
+import type { HubServerModel } from '../server/hubServer';
 import type { ServerSecrets } from '../secrets/secretStore';
 import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../session/credentials';
 import type { SavedServer } from './savedServers';
@@ -13,12 +14,22 @@ export interface RuntimeSighting {
 /**
  * Where a server comes from, and so what it is called, how it signs in and how it is reached: an entry the user
  * saved (with the runtime file of a local server that is saved too), or a runtime file alone. Immutable: the
- * registry replaces it whole (`ServerConnection.setSource`). A hub's server will be one more kind
- * (`{ kind: 'hub', hubId, serverName }`), answered by the functions below rather than by its callers.
+ * registry replaces it whole (`ServerConnection.setSource`). A hub user's server is one more kind, answered by the
+ * functions below rather than by its callers: it signs in with the hub's token (header only) and is listed while
+ * the hub lists it, running or not.
  */
 export type ServerSource =
   | { readonly kind: 'saved'; readonly entry: SavedServer; readonly runtime?: RuntimeSighting }
-  | { readonly kind: 'discovered'; readonly runtime: RuntimeSighting };
+  | { readonly kind: 'discovered'; readonly runtime: RuntimeSighting }
+  | { readonly kind: 'hub'; readonly hub: HubRef; readonly server: HubServerModel; readonly runtime?: undefined };
+
+/** The hub a server belongs to, as its connection needs it. */
+export interface HubRef {
+  /** The hub's id (its `<base>hub/` URL): the hub's token is kept under it. */
+  readonly id: string;
+  readonly label: string;
+  readonly user: string;
+}
 
 /** Saved (added, updated, or loaded at start-up); a runtime file already seen stays. */
 export function withEntry(s: ServerSource | undefined, entry: SavedServer): ServerSource {
@@ -41,14 +52,32 @@ export function withRuntimeGone(s: ServerSource): ServerSource {
   return s.runtime ? { ...s, runtime: { ...s.runtime, gone: true } } : s;
 }
 
-/** The source alone keeps the server in the list: it is saved, or its runtime file is live. */
+/** The source alone keeps the server in the list: it is saved, its runtime file is live, or its hub lists it. */
 export function isListed(s: ServerSource): boolean {
-  return s.kind === 'saved' || !s.runtime.gone;
+  return s.kind === 'saved' || s.kind === 'hub' || !s.runtime.gone;
 }
 
 /** The same facts (a rescan makes equal copies of a runtime file's info; saved entries are replaced, not edited). */
 export function sameSource(a: ServerSource, b: ServerSource): boolean {
+  if (a.kind === 'hub' || b.kind === 'hub') return a.kind === 'hub' && b.kind === 'hub' && sameHubServer(a, b);
   return a === b || (a.kind === b.kind && entryOf(a) === entryOf(b) && sameSighting(a.runtime, b.runtime));
+}
+
+type HubSource = Extract<ServerSource, { kind: 'hub' }>;
+
+function sameHubServer(a: HubSource, b: HubSource): boolean {
+  const keys = ['name', 'ready', 'pending', 'stopped', 'url', 'started', 'last_activity'] as const;
+  return a.hub.id === b.hub.id && a.hub.label === b.hub.label && a.hub.user === b.hub.user && keys.every((k) => a.server[k] === b.server[k]);
+}
+
+/** The hub source of a hub's server. */
+export function hubOf(s: ServerSource): HubSource | undefined {
+  return s.kind === 'hub' ? s : undefined;
+}
+
+/** A hub's server that is not running (stopped, starting or stopping): it cannot be connected to now. */
+export function isStoppedHubServer(s: ServerSource): boolean {
+  return s.kind === 'hub' && (!s.server.ready || s.server.pending !== null);
 }
 
 function sameSighting(a: RuntimeSighting | undefined, b: RuntimeSighting | undefined): boolean {
@@ -62,12 +91,15 @@ export function entryOf(s: ServerSource): SavedServer | undefined {
   return s.kind === 'saved' ? s.entry : undefined;
 }
 
-/** The name the user gave the server, if any. */
+/** The name the user gave the server (a hub's server: the hub's name and the server's), if any. */
 export function nameOf(s: ServerSource): string | undefined {
+  if (s.kind === 'hub') return s.server.name ? `${s.hub.label}: ${s.server.name}` : s.hub.label;
   return entryOf(s)?.name;
 }
 
+/** A hub's token goes in the Authorization header only (jupyterhub-facts.md A.6: no cookies, no XSRF). */
 export function authModeOf(s: ServerSource): AuthMode {
+  if (s.kind === 'hub') return 'token';
   return entryOf(s)?.authMode ?? 'auto';
 }
 
@@ -76,19 +108,24 @@ export function reachOf(s: ServerSource): ReachSettings | undefined {
   return entryOf(s);
 }
 
-/** Which secret the user saved for the server ('none' for one not saved). */
+/** Which secret the user saved for this server itself ('none' for one not saved, and for a hub's: the hub keeps its token). */
 export function savedSecretOf(s: ServerSource): SavedServer['credential'] {
   return entryOf(s)?.credential ?? 'none';
 }
 
 /** What the server signs in with: its saved secret's kind, else a token from its runtime file, else none. */
 export function credentialKind(s: ServerSource): Credential['kind'] {
+  if (s.kind === 'hub') return 'token';
   const saved = savedSecretOf(s);
   return saved !== 'none' ? saved : s.runtime?.info.token ? 'token' : 'none';
 }
 
 /** The credential to use: the saved one, else the token from its runtime file, else none. */
 export async function credentialOf(s: ServerSource, secrets: ServerSecrets): Promise<Credential> {
+  if (s.kind === 'hub') {
+    const token = await secrets.sibling(s.hub.id).get('token');
+    return token ? tokenCredential(token) : noCredential;
+  }
   const saved = savedSecretOf(s);
   const secret = saved === 'none' ? undefined : await secrets.get(saved);
   if (secret) return saved === 'password' ? passwordCredential(secret) : tokenCredential(secret);

@@ -71,6 +71,11 @@ export class ServerSecrets {
     await this.store.delete(secretKey(this.serverId, kind));
   }
 
+  /** The view of another id in the same store (a hub server's connection reads its hub's token). */
+  sibling(serverId: string): ServerSecrets {
+    return new ServerSecrets(this.store, serverId);
+  }
+
   /** Removes the token, the password and the cookies. */
   async deleteAll(): Promise<void> {
     for (const kind of ['token', 'password', 'cookies'] as const) await this.delete(kind);

@@ -107,7 +107,7 @@ export class JupyterClient implements Disposable {
     try {
       const opts: Dispatcher.DispatchOptions = { origin: url.origin, path: url.pathname + url.search, method, headers, body: body ?? null };
       if (options.timeoutMs !== undefined) opts.headersTimeout = options.timeoutMs;
-      const res = await exchange(this.transport.dispatcher, opts, options.signal);
+      const res = await exchange(this.transport.dispatcher, opts, options.signal, options.onData);
       return { method, url, status: res.status, headers: res.headers, text: res.text, body: res.body };
     } catch (err) {
       throw toJupyterError(err, this.endpoint.id);

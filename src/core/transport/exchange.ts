@@ -14,8 +14,14 @@ export interface RawReply {
  * collected as it arrives. What undici's `request()` does, without its stream and without converting the reply
  * headers back to raw buffers for its legacy handler (which every interceptor in between otherwise costs).
  * An abort rejects at once with the signal's reason (an AbortError, or a TimeoutError for `AbortSignal.timeout`).
+ * With `onData`, a 2xx body is streamed to it instead of collected (an error reply is still collected, to be read).
  */
-export function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, signal?: AbortSignal | null): Promise<RawReply> {
+export function exchange(
+  dispatcher: Dispatcher,
+  opts: Dispatcher.DispatchOptions,
+  signal?: AbortSignal | null,
+  onData?: (chunk: Buffer) => void,
+): Promise<RawReply> {
   return new Promise<RawReply>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -47,7 +53,8 @@ export function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOption
         headers = h as IncomingHttpHeaders;
       },
       onResponseData(_c, chunk) {
-        chunks.push(chunk);
+        if (onData && status < 300) onData(chunk);
+        else chunks.push(chunk);
       },
       onResponseEnd() {
         if (settled) return;

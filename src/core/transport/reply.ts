@@ -20,6 +20,11 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Not user activity (the view's periodic kernel listing): idle expiry does not count it. */
   background?: boolean;
+  /**
+   * A streamed reply (server-sent events): each body chunk goes here as it arrives and the reply's `body` stays
+   * empty. The request still ends when the server ends the body (or `signal` aborts it).
+   */
+  onData?: (chunk: Buffer) => void;
 }
 
 export interface HttpReply {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'KernelLost'
   | 'WebSocketFailed'
   | 'Timeout'
+  | 'ServerStopped'
   | 'Cancelled';
 
 export interface ErrorDetails {
@@ -118,6 +119,11 @@ export class CancelledError extends JupyterError {
   readonly code = 'Cancelled';
 }
 
+/** A hub's server that is not running: it is started on purpose (Start Server), never implicitly. */
+export class ServerStoppedError extends JupyterError {
+  readonly code = 'ServerStopped';
+}
+
 export function isJupyterError(err: unknown, code?: ErrorCode): err is JupyterError {
   return err instanceof JupyterError && (code === undefined || err.code === code);
 }
@@ -148,6 +154,7 @@ const CLASSES: Record<ErrorCode, readonly [ErrorClass, 'kernel retries' | 'kerne
   OriginRejected: ['final', 'kernel stops'],
   TlsFailure: ['final', 'kernel stops'],
   KernelNotFound: ['final', 'kernel stops'],
+  ServerStopped: ['final', 'kernel stops'],
   Cancelled: ['final', 'kernel stops'],
 };
 
