@@ -1,5 +1,6 @@
 // Composition root: builds the core over VS Code's storage and log, then the views and commands on top.
 import * as vscode from 'vscode';
+import { HubRegistry } from './core/hub/hubs';
 import { NotebookUse } from './core/provider/notebookUse';
 import { ServerRegistry } from './core/registry/registry';
 import { TokenRecovery } from './core/registry/tokenRecovery';
@@ -11,6 +12,7 @@ import { ReportDocuments } from './vscode/commands/reportDocuments';
 import { onDidChangeSettings, readSettings } from './vscode/config';
 import { AutoConnect } from './vscode/discovery/autoConnect';
 import { DiscoveryService } from './vscode/discovery/discoveryService';
+import { HubSignInNotifier } from './vscode/hub/hubSignInNotifier';
 import { registerJupyterProvider } from './vscode/jupyter/jupyterIntegration';
 import { createChannelLogger } from './vscode/platform/logChannel';
 import { MementoStateStore } from './vscode/platform/mementoState';
@@ -39,36 +41,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const registry = push(new ServerRegistry({ secrets, state, log, lifecycle: settings.lifecycle }));
   registryForDeactivate = registry;
   registry.init();
+  const hubs = push(new HubRegistry({ registry, secrets, state, log, settings: settings.hub }));
+  hubs.init();
 
   const discovery = push(new DiscoveryService(registry, log));
   const security = push(new SecurityState(registry, () => discovery.dirs, log));
   const notebooks = push(new NotebookUse());
-  const tree = push(new ServerTreeView(registry, security, notebooks));
+  const tree = push(new ServerTreeView(registry, security, notebooks, hubs));
   const statusBar = push(new ConnectionStatusBar(registry));
   push(security.onDidChange(() => statusBar.update()));
   push(new SecurityNotifier(security, registry, state));
-  const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs));
+  const poller = push(new KernelPoller(tree.view, registry, log, settings.kernelRefreshMs, hubs));
   const autoConnect = push(new AutoConnect(registry, state, log, settings));
   push(registry.setRediscover(() => discovery.rediscover()));
   const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());
+  push(new HubSignInNotifier(hubs));
   push(registerJupyterProvider(registry, notebooks, state, log));
-  for (const d of registerCommands({ registry, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
+  for (const d of registerCommands({ registry, hubs, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 
   // The context key changes with the server list, not with each kernel listing: set it only when it flips.
   let hasServers: boolean | undefined;
   const updateHasServers = (): void => {
-    const next = registry.list().length > 0;
+    const next = registry.list().length > 0 || hubs.list().length > 0;
     if (next === hasServers) return;
     hasServers = next;
     void vscode.commands.executeCommand('setContext', 'secureJupyter.hasServers', next);
   };
   push(registry.onDidChange(updateHasServers));
+  push(hubs.onDidChange(updateHasServers));
   updateHasServers();
 
   push(
     onDidChangeSettings((next) => {
       registry.updateLifecycle(next.lifecycle);
+      hubs.updateSettings(next.hub);
       poller.setInterval(next.kernelRefreshMs);
       autoConnect.update(next);
       discovery.apply(next).catch((err: unknown) => log.warn(`discovery: ${(err as Error).message}`));
@@ -82,6 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
   return {
     registry,
+    hubs,
     secrets,
     globalState: context.globalState,
     discovery,

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
+import { DEFAULT_HUB_SETTINGS, type HubSettings } from '../core/hub/hubs';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../core/lifecycle/supervisor';
 import { SETTINGS_SECTION } from './ids';
 
@@ -15,6 +16,7 @@ export interface Settings {
   /** 0: kernels are only listed on connect, refresh and after actions. */
   kernelRefreshMs: number;
   lifecycle: LifecycleSettings;
+  hub: HubSettings;
 }
 
 function expandHome(p: string): string {
@@ -35,6 +37,11 @@ export function readSettings(): Settings {
     // Below two seconds the view would poll faster than a person can read it.
     kernelRefreshMs: seconds === 0 ? 0 : Math.max(2, seconds) * 1000,
     lifecycle: { ...DEFAULT_LIFECYCLE, idleTimeoutMs: idleMinutes * 60_000 },
+    hub: {
+      // A minute at least (shorter tokens would renew all the time); a year at most.
+      tokenLifetimeDays: Math.min(365, Math.max(1 / 1440, c.get<number>('hub.tokenLifetimeDays', DEFAULT_HUB_SETTINGS.tokenLifetimeDays))),
+      silentRenewal: c.get<boolean>('hub.silentRenewal', DEFAULT_HUB_SETTINGS.silentRenewal),
+    },
   };
 }
 

@@ -13,6 +13,13 @@ export const COMMANDS = {
   showConnections: 'secureJupyter.showConnections',
   showSecurityReport: 'secureJupyter.showSecurityReport',
   runSecurityAudit: 'secureJupyter.runSecurityAudit',
+  addHub: 'secureJupyter.addHub',
+  signInToHub: 'secureJupyter.signInToHub',
+  removeHub: 'secureJupyter.removeHub',
+  startHubServer: 'secureJupyter.startHubServer',
+  stopHubServer: 'secureJupyter.stopHubServer',
+  newNamedServer: 'secureJupyter.newNamedServer',
+  deleteNamedServer: 'secureJupyter.deleteNamedServer',
 } as const;
 
 export const VIEW_ID = 'secureJupyter.servers';

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { HubRegistry } from '../core/hub/hubs';
 import type { ServerRegistry } from '../core/registry/registry';
 import type { TokenRecovery } from '../core/registry/tokenRecovery';
 import type { SecretStore } from '../core/secrets/secretStore';
@@ -13,6 +14,7 @@ import type { TreeNode } from './tree/nodes';
  */
 export interface TestApi {
   readonly registry: ServerRegistry;
+  readonly hubs: HubRegistry;
   readonly secrets: SecretStore;
   /** The extension's globalState, to check that it holds nothing secret. */
   readonly globalState: vscode.Memento;

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { HubRegistry } from '../../core/hub/hubs';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { Logger } from '../../core/util/log';
 import type { AutoConnect } from '../discovery/autoConnect';
@@ -11,6 +12,7 @@ import type { ReportDocuments } from './reportDocuments';
 /** What the command handlers work with (built in extension.ts). */
 export interface CommandDeps {
   readonly registry: ServerRegistry;
+  readonly hubs: HubRegistry;
   readonly discovery: DiscoveryService;
   readonly poller: KernelPoller;
   readonly tree: ServerTreeView;

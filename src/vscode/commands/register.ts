@@ -5,6 +5,8 @@ import type { CommandDeps } from './deps';
 import { COMMANDS, VIEW_ID } from '../ids';
 import { connect, copyServerUrl, disconnect, forgetCredentials, removeServer, signOut } from './serverActions';
 import { testConnection } from './testConnection';
+import { addHub } from './addHub';
+import { deleteNamedServer, newNamedServer, removeHub, signInToHub, startHubServer, stopHubServer } from './hubActions';
 import { runSecurityAudit, showSecurityReport } from './securityCommands';
 
 /** Registers every command of package.json; the returned disposables go into context.subscriptions. */
@@ -12,6 +14,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const refresh = async (): Promise<void> => {
     await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
       await deps.discovery.rescan();
+      await Promise.all(deps.hubs.list().map((h) => deps.hubs.refresh(h).catch((err: unknown) => deps.log.debug(`${h.id}: listing servers failed: ${(err as Error).message}`))));
       await deps.poller.refreshAll();
       // Audits run in the background; the Security rows show their progress.
       for (const c of deps.registry.list()) if (c.state.kind === 'connected') void deps.security.audit(c);
@@ -32,6 +35,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.showConnections]: () => showConnections(deps),
     [COMMANDS.showSecurityReport]: (arg) => showSecurityReport(deps, arg),
     [COMMANDS.runSecurityAudit]: (arg) => runSecurityAudit(deps, arg),
+    [COMMANDS.addHub]: (arg) => addHub(deps, arg),
+    [COMMANDS.signInToHub]: (arg, signIn) => signInToHub(deps, arg, signIn),
+    [COMMANDS.removeHub]: (arg, options) => removeHub(deps, arg, options),
+    [COMMANDS.startHubServer]: (arg) => startHubServer(deps, arg),
+    [COMMANDS.stopHubServer]: (arg, options) => stopHubServer(deps, arg, options),
+    [COMMANDS.newNamedServer]: (arg, name) => newNamedServer(deps, arg, name),
+    [COMMANDS.deleteNamedServer]: (arg, options) => deleteNamedServer(deps, arg, options),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -19,6 +19,13 @@ export async function connect(deps: CommandDeps, arg: unknown): Promise<boolean>
     return true;
   } catch (err) {
     if (isCancellation(err)) return false;
+    if (isJupyterError(err, 'ServerStopped')) {
+      const start = vscode.l10n.t('Start Server');
+      void vscode.window.showWarningMessage(describeError(err), start).then((choice) => {
+        if (choice === start) void vscode.commands.executeCommand(COMMANDS.startHubServer, c.id);
+      });
+      return false;
+    }
     if (isJupyterError(err) && needsUser(err)) {
       const enter = vscode.l10n.t('Enter Credentials');
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect to {0}: {1}', serverLabel(c), describeError(err)), enter).then((choice) => {

@@ -1,3 +1,4 @@
+import { isStoppedHubServer } from '../../core/registry/serverSource';
 import type { JupyterServer, JupyterServerConnectionInformation, JupyterServerProvider } from '@vscode/jupyter-extension';
 import * as vscode from 'vscode';
 import { createFetch, type ProviderFetch } from '../../core/provider/fetchAdapter';
@@ -48,7 +49,8 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     const hidden = this.hidden();
     return this.registry
       .list()
-      .filter((c) => !hidden.has(c.id) && c.state.kind !== 'auth-expired')
+      // A hub's server that is not running is not offered: picking it must never start it (Start Server does).
+      .filter((c) => !hidden.has(c.id) && c.state.kind !== 'auth-expired' && !isStoppedHubServer(c.source))
       .map((c) => ({ id: c.id, label: serverLabel(c) }));
   }
 

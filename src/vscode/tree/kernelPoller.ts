@@ -1,12 +1,14 @@
 import type * as vscode from 'vscode';
 import { isUsable } from '../../core/lifecycle/state';
+import type { HubRegistry } from '../../core/hub/hubs';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/log';
 
 /**
  * Re-lists kernels and sessions of connected servers only while the view is visible, at the configured interval
- * (0 = never), and once when the view becomes visible. No timer runs while the view is hidden.
+ * (0 = never), and once when the view becomes visible; hubs list their servers on the same beat (so a server the
+ * hub culled shows stopped). No timer runs while the view is hidden.
  */
 export class KernelPoller implements Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -19,6 +21,7 @@ export class KernelPoller implements Disposable {
     private readonly registry: ServerRegistry,
     private readonly log: Logger,
     intervalMs: number,
+    private readonly hubs?: HubRegistry,
   ) {
     this.intervalMs = intervalMs;
     this.subscription = view.onDidChangeVisibility(() => this.reschedule(true));
@@ -56,6 +59,7 @@ export class KernelPoller implements Disposable {
     if (this.running) return; // a slow server never stacks up requests
     this.running = true;
     try {
+      await Promise.all((this.hubs?.list() ?? []).filter((h) => h.status.kind !== 'signed-out').map((h) => this.hubs?.refresh(h).catch((err: unknown) => this.log.debug(`${h.id}: listing servers failed: ${(err as Error).message}`))));
       await this.refreshAll(true);
     } finally {
       this.running = false;

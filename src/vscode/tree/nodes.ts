@@ -1,5 +1,6 @@
 import type { KernelModel, SessionModel } from '../../core/rest';
 import type { Finding } from '../../core/audit/findings';
+import type { HubConnection } from '../../core/hub/hub';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { SecurityView } from '../security/securityState';
 
@@ -8,6 +9,8 @@ export type ServerGroup = 'local' | 'remote';
 
 export type TreeNode =
   | { readonly kind: 'group'; readonly group: ServerGroup }
+  /** A hub the user added; children are the user's servers on it. */
+  | { readonly kind: 'hub'; readonly hub: HubConnection }
   | { readonly kind: 'server'; readonly server: ServerConnection }
   | { readonly kind: 'kernel'; readonly server: ServerConnection; readonly kernel: KernelModel }
   | { readonly kind: 'session'; readonly server: ServerConnection; readonly session: SessionModel }
@@ -24,9 +27,16 @@ export const GROUPS: Record<ServerGroup, TreeNode> = {
   remote: { kind: 'group', group: 'remote' },
 };
 
-/** Local: discovered from a runtime file, or on loopback / a unix socket. Remote: everything else. */
-export function groupOf(server: ServerConnection): ServerGroup {
+/** Local: discovered from a runtime file, or on loopback / a unix socket. Remote: everything else. A hub's servers are under their hub. */
+export function groupOf(server: ServerConnection): ServerGroup | undefined {
+  if (server.source.kind === 'hub') return undefined;
   return server.isLocal ? 'local' : 'remote';
+}
+
+export type HubNode = Extract<TreeNode, { kind: 'hub' }>;
+
+export function isHubNode(value: unknown): value is HubNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'hub' && 'hub' in value;
 }
 
 export function isServerNode(value: unknown): value is ServerNode {

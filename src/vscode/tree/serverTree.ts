@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
+import type { HubRegistry } from '../../core/hub/hubs';
 import type { ServerRegistry } from '../../core/registry/registry';
 import type { Disposable } from '../../core/util/disposable';
 import { VIEW_ID } from '../ids';
 import { GROUPS, groupOf, type TreeNode } from './nodes';
 import { isUsable } from '../../core/lifecycle/state';
-import { emptyItem, groupItem, kernelItem, serverItem, sessionItem } from './treeItems';
+import { emptyItem, groupItem, hubItem, kernelItem, serverItem, sessionItem } from './treeItems';
 import type { SecurityState } from '../security/securityState';
 import type { NotebookUse } from '../../core/provider/notebookUse';
 import { findingItem, securityItem } from '../security/securityItems';
@@ -28,10 +29,12 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
     private readonly registry: ServerRegistry,
     private readonly security?: SecurityState,
     private readonly notebooks?: NotebookUse,
+    private readonly hubs?: HubRegistry,
   ) {
     this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(this.view, this.changed, registry.onDidChange(() => this.scheduleRefresh()));
     if (security) this.disposables.push(security.onDidChange(() => void this.scheduleRefresh()));
+    if (hubs) this.disposables.push(hubs.onDidChange(() => void this.scheduleRefresh()));
     if (notebooks) {
       // A notebook opened or closed a kernel socket: list the server's kernels and sessions again (the new
       // kernel and the notebook's session path show), without that counting as use.
@@ -66,7 +69,7 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
   }
 
   private updateBadge(): void {
-    const needsUser = this.registry.list().filter((c) => c.state.kind === 'auth-expired').length;
+    const needsUser = this.registry.list().filter((c) => c.state.kind === 'auth-expired').length + (this.hubs?.list().filter((h) => h.status.kind === 'signed-out').length ?? 0);
     this.view.badge = needsUser > 0 ? { value: needsUser, tooltip: vscode.l10n.t('{0} server(s) need you to sign in again', needsUser) } : undefined;
   }
 
@@ -74,6 +77,8 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
     switch (node.kind) {
       case 'group':
         return groupItem(node.group, this.registry.list().filter((c) => groupOf(c) === node.group).length);
+      case 'hub':
+        return hubItem(node.hub, this.registry.hubServers(node.hub.id).length);
       case 'server':
         return serverItem(node.server, this.notebooks?.kernels(node.server.id).size ?? 0);
       case 'kernel':
@@ -94,11 +99,13 @@ export class ServerTreeView implements vscode.TreeDataProvider<TreeNode>, Dispos
     if (!node) {
       // No servers: an empty tree, so the welcome view (viewsWelcome) shows.
       const groups = (['local', 'remote'] as const).filter((g) => servers.some((c) => groupOf(c) === g));
-      return groups.map((g) => GROUPS[g]);
+      return [...groups.map((g) => GROUPS[g]), ...(this.hubs?.list() ?? []).map((hub): TreeNode => ({ kind: 'hub', hub }))];
     }
     switch (node.kind) {
       case 'group':
         return servers.filter((c) => groupOf(c) === node.group).map((server) => ({ kind: 'server', server }));
+      case 'hub':
+        return this.registry.hubServers(node.hub.id).map((server): TreeNode => ({ kind: 'server', server }));
       case 'server': {
         const c = node.server;
         const children = [

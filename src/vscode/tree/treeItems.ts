@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { KernelModel, SessionModel } from '../../core/rest';
 import type { ServerConnection } from '../../core/registry/connection';
-import { nameOf, savedSecretOf } from '../../core/registry/serverSource';
+import { serverPhase, type HubConnection } from '../../core/hub/hub';
+import { hubOf, nameOf, savedSecretOf } from '../../core/registry/serverSource';
+import { hubExpiry, hubServerLabel, hubStatusLabel, phaseIcon, phaseLabel } from '../presentation/hubPresentation';
 import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';
 import type { ServerGroup } from './nodes';
 import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
@@ -11,6 +13,15 @@ import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
  * (`viewItem =~ /^server\b.*\bonline\b/`): online|offline, saved, credential, discovered.
  */
 export function serverContextValue(c: ServerConnection): string {
+  const hub = hubOf(c.source);
+  if (hub) {
+    // A hub's server: online|offline only while the hub says it runs (Connect is no way to start it).
+    const phase = serverPhase(hub.server);
+    const flags = ['server', 'hub', phase];
+    if (phase === 'running') flags.push(isOnline(c) ? 'online' : 'offline');
+    if (hub.server.name) flags.push('named');
+    return flags.join(' ');
+  }
   const flags = ['server', isOnline(c) ? 'online' : 'offline'];
   if (c.savedEntry) flags.push('saved');
   if (savedSecretOf(c.source) !== 'none') flags.push('credential');
@@ -30,13 +41,43 @@ export function groupItem(group: ServerGroup, count: number): vscode.TreeItem {
   return item;
 }
 
+/** A hub row: who is signed in, the hub's version, when the token lapses; children are the user's servers. */
+export function hubItem(hub: HubConnection, servers: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(hub.label, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `hub:${hub.id}`;
+  const status = hubStatusLabel(hub);
+  const parts = [hub.entry.version ? `JupyterHub ${hub.entry.version}` : undefined, status, hubExpiry(hub).replace(/\.$/, '')];
+  item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
+  item.iconPath = new vscode.ThemeIcon(hub.status.kind === 'signed-out' ? 'key' : 'server-environment', hub.status.kind === 'ok' || hub.status.kind === 'unknown' ? undefined : new vscode.ThemeColor('list.warningForeground'));
+  const tip = new vscode.MarkdownString(undefined, true);
+  tip.appendMarkdown(`**${escapeMd(hub.label)}**  \n`);
+  tip.appendMarkdown(`${vscode.l10n.t('Hub')}: ${escapeMd(hub.base.id)}  \n`);
+  tip.appendMarkdown(`${vscode.l10n.t('User')}: ${escapeMd(hub.user)}  \n`);
+  tip.appendMarkdown(`${escapeMd(hubExpiry(hub))}  \n`);
+  tip.appendMarkdown(`${vscode.l10n.t('Token scopes')}: ${escapeMd(hub.entry.scopes.join(', ') || vscode.l10n.t('unknown'))}  \n`);
+  tip.appendMarkdown(vscode.l10n.t('{0} server(s)', servers));
+  if (hub.status.kind === 'signed-out' || hub.status.kind === 'unreachable') tip.appendMarkdown(`  \n${escapeMd(hub.status.error)}`);
+  item.tooltip = tip;
+  item.contextValue = hub.status.kind === 'signed-out' ? 'hub signedOut' : 'hub';
+  item.accessibilityInformation = { label: `${hub.label}, ${item.description}` };
+  return item;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (m) => `\\${m}`);
+}
+
 /** `notebookKernels`: how many of its kernels notebooks in this VS Code use through our provider. */
 export function serverItem(c: ServerConnection, notebookKernels = 0): vscode.TreeItem {
+  const hub = hubOf(c.source);
+  if (hub && serverPhase(hub.server) !== 'running') return hubServerItem(c, hub.server);
   // Expandable as soon as it is connecting: its kernels then show when listed (a None→Expanded change later
   // would depend on what the tree remembers of the row).
-  const item = new vscode.TreeItem(serverLabel(c), isOnline(c) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(hub ? hubServerLabel(hub.server) : serverLabel(c), isOnline(c) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
   item.id = `server:${c.id}`;
-  const parts = [nameOf(c.source) ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
+  const parts = hub
+    ? [phaseLabel(hub.server), versionLabel(c), stateDescription(c), relativeTime(hub.server.last_activity)]
+    : [nameOf(c.source) ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
   if (notebookKernels > 0) parts.push(vscode.l10n.t('in use by notebooks ({0})', notebookKernels));
   if (c.insecure.length > 0 && isOnline(c)) parts.push(vscode.l10n.t('insecure'));
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
@@ -44,6 +85,19 @@ export function serverItem(c: ServerConnection, notebookKernels = 0): vscode.Tre
   item.tooltip = serverTooltip(c, notebookKernels);
   item.contextValue = serverContextValue(c);
   item.accessibilityInformation = { label: `${serverLabel(c)}, ${item.description}` };
+  return item;
+}
+
+/** A hub's server that is not running: its phase and last activity; Start Server is its action. */
+function hubServerItem(c: ServerConnection, m: Extract<ServerConnection['source'], { kind: 'hub' }>['server']): vscode.TreeItem {
+  const item = new vscode.TreeItem(hubServerLabel(m), vscode.TreeItemCollapsibleState.None);
+  item.id = `server:${c.id}`;
+  const last = relativeTime(m.last_activity);
+  item.description = [phaseLabel(m), last ? vscode.l10n.t('last active {0}', last) : undefined].filter((p): p is string => p !== undefined).join(' · ');
+  item.iconPath = phaseIcon(m);
+  item.tooltip = vscode.l10n.t('{0} at {1}: {2}. Start it with Start Server (nothing starts it implicitly).', hubServerLabel(m), c.id, phaseLabel(m));
+  item.contextValue = serverContextValue(c);
+  item.accessibilityInformation = { label: `${hubServerLabel(m)}, ${item.description}` };
   return item;
 }
 
