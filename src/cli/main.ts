@@ -3,6 +3,7 @@ import { JupyterError } from '../core/util/errors';
 import { FAIL_ON_LEVELS, auditCommand, type FailOn } from './auditCommand';
 import { checkCommand } from './checkCommand';
 import { discoverCommand } from './discoverCommand';
+import { HUB_OPTIONS, hubArgs, hubCommand } from './hubCommand';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, processOutput, type Output } from './output';
 import { TARGET_OPTIONS, targetArgs } from './target';
 
@@ -19,10 +20,15 @@ Usage:
                            [--runtime-dir DIR]... [--max-cookie-hours N] [--silence ID]... [--timeout SECONDS] [--verbose]
       Audit a server's security settings (login cookie, authentication, XSRF, CORS, token exposure, runtime
       file permissions) with side-effect-free probes; exit 1 when a finding reaches --fail-on (default error).
+  jupyter-secure hub URL [--json] [--ca FILE]... [--timeout SECONDS] [--verbose]
+      Ask a JupyterHub (URL with or without hub/, or a server URL .../user/NAME/) about the token in
+      JUPYTERHUB_API_TOKEN: hub version, user, scopes, expiry, and the user's servers with their state.
 
-Secrets are read from JUPYTER_TOKEN / JUPYTER_PASSWORD or from a discovered runtime file, never from arguments.
+Secrets are read from JUPYTER_TOKEN / JUPYTER_PASSWORD or from a discovered runtime file, never from arguments;
+for a hub server URL (.../user/NAME/) check and audit also take the hub token in JUPYTERHUB_API_TOKEN.
 Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
   audit: 1 when a finding reaches --fail-on; 2 also when the server cannot be audited (unreachable, TLS, not Jupyter).
+  hub: 1 when the hub cannot be asked (unreachable, not a hub, token refused); 2 when JUPYTERHUB_API_TOKEN is unset.
 `;
 
 export async function main(argv: string[], output: Output = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -76,6 +82,10 @@ export async function main(argv: string[], output: Output = processOutput, env: 
           throw new UsageError('--max-cookie-hours must be a positive number of hours.');
         }
         return await auditCommand({ ...target, failOn, maxCookieHours, silenced: values.silence ?? [] }, output, env);
+      }
+      case 'hub': {
+        const { values, positionals } = parseArgs({ args: rest, options: HUB_OPTIONS, allowPositionals: true });
+        return await hubCommand(hubArgs(values, positionals), output, env);
       }
       case '--version':
       case 'version':

@@ -26,9 +26,17 @@ function jsonDocument(line: string): object | undefined {
   }
 }
 
+/**
+ * Text a terminal shows as text: control characters (escape sequences, carriage returns, C1 controls) that a
+ * server's answer could carry are written as `\x1B` and the like; line breaks and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
 export const processOutput: Output = {
-  out: (line) => void process.stdout.write(redactLine(line) + '\n'),
-  err: (line) => void process.stderr.write(redactLine(line) + '\n'),
+  out: (line) => void process.stdout.write(terminalSafe(redactLine(line)) + '\n'),
+  err: (line) => void process.stderr.write(terminalSafe(redactLine(line)) + '\n'),
 };
 
 /** `value` as indented JSON, every string in it redacted before serialising (so the text is always valid JSON). */

@@ -4,6 +4,7 @@ import type { AuditTarget } from '../core/audit/observe';
 import { parsePastedUrl } from '../core/discovery/pastedUrl';
 import { transportFor } from '../core/registry/transportFor';
 import { AUTH_MODES, type AuthMode } from '../core/session/credentials';
+import type { TransportOptions } from '../core/transport/dispatcher';
 import { Logger, type LogSink } from '../core/util/log';
 import { resolveCredential } from './credentials';
 import { UsageError, type Output } from './output';
@@ -43,8 +44,7 @@ export function targetArgs(command: string, values: TargetValues, positionals: r
   if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one URL.`);
   const auth = values.auth as AuthMode;
   if (!AUTH_MODES.includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${values.auth}".`);
-  const timeoutSeconds = Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError('--timeout must be a positive number of seconds.');
+  const timeoutSeconds = parseTimeout(values.timeout);
   return {
     url: positionals[0] as string,
     auth,
@@ -53,6 +53,29 @@ export function targetArgs(command: string, values: TargetValues, positionals: r
     caFiles: values.ca ?? [],
     timeoutSeconds,
     verbose: values.verbose ?? false,
+  };
+}
+
+/** `--timeout` checked: a positive number of seconds. */
+export function parseTimeout(text: string | undefined): number {
+  const timeoutSeconds = Number(text);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError('--timeout must be a positive number of seconds.');
+  return timeoutSeconds;
+}
+
+/** How every command reaches its server: the `--ca` files read, `--timeout` on the transport, a logger on stderr. */
+export function reachOptions(args: { caFiles: readonly string[]; timeoutSeconds: number; verbose: boolean }, output: Output): { transport: TransportOptions; logger: Logger } {
+  const ca = args.caFiles.map((f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read the CA file ${f}: ${(err as Error).message}`);
+    }
+  });
+  const sink: LogSink = { log: (level, line) => output.err(`${level}: ${line}`) };
+  return {
+    transport: transportFor({ trustedCertificates: ca }, { headersTimeoutMs: args.timeoutSeconds * 1000 }),
+    logger: new Logger(sink, args.verbose ? 'debug' : 'warn'),
   };
 }
 
@@ -74,23 +97,10 @@ export async function resolveTarget(args: TargetArgs, output: Output, env: NodeJ
       'The URL contains a token. Secrets are never taken from the command line (they end up in shell history and process lists): remove ?token=… and set JUPYTER_TOKEN instead.',
     );
   }
-  const ca = args.caFiles.map((f) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read the CA file ${f}: ${(err as Error).message}`);
-    }
-  });
+  const { transport, logger } = reachOptions(args, output);
   const { credential, source } = await resolveCredential(pasted.endpoint, args.auth, env, args.runtimeDirs);
-  const sink: LogSink = { log: (level, line) => output.err(`${level}: ${line}`) };
   return {
-    target: {
-      endpoint: pasted.endpoint,
-      credential,
-      mode: args.auth,
-      logger: new Logger(sink, args.verbose ? 'debug' : 'warn'),
-      transport: transportFor({ trustedCertificates: ca }, { headersTimeoutMs: args.timeoutSeconds * 1000 }),
-    },
+    target: { endpoint: pasted.endpoint, credential, mode: args.auth, logger, transport },
     source,
   };
 }

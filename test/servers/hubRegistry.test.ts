@@ -160,6 +160,34 @@ describe('JupyterHub 3.0 through our hub support', { timeout: 300_000 }, () => {
     }
   });
 
+  it('a server stopped on the hub behind our back (a culler, the web UI) shows stopped, not unreachable, once we notice', async () => {
+    const w = world();
+    try {
+      const h = await w.hubs.add({ url: hub.url, signIn: { user: 'alice', password: hub.password } });
+      const s = await h.start('');
+      const c = w.registry.get(s.endpoint.id);
+      assert.ok(c);
+      await c.connect();
+      const token = await tokenOf(w, h);
+      // As the culler does: the hub stops it; we are not told.
+      const res = await fetch(new URL('hub/api/users/alice/server', hub.url), { method: 'DELETE', headers: { authorization: `token ${token}` } });
+      assert.ok(res.status === 204 || res.status === 202, `stop: ${res.status}`);
+      const stopped = new Promise<void>((resolve) => {
+        const sub = w.registry.onDidChange(() => {
+          const now = w.registry.get(s.endpoint.id);
+          if (now?.source.kind === 'hub' && !now.source.server.ready && now.source.server.pending === null) (sub.dispose(), resolve());
+        });
+      });
+      // Our next use fails; the hub is asked and says stopped.
+      await c.refreshKernels().catch(() => undefined);
+      await stopped;
+      assert.notEqual(c.state.kind, 'unreachable');
+      await assert.rejects(c.connect(), (e: unknown) => isJupyterError(e, 'ServerStopped'));
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('a named server: created by starting it, used, deleted', async () => {
     const w = world();
     try {

@@ -64,10 +64,24 @@ export class HubRegistry implements Disposable {
   private readonly clock: Clock;
   private settings: HubSettings;
 
+  private readonly subscription: Disposable;
+  private readonly checking = new Set<string>();
+
   constructor(private readonly deps: HubDepsIn) {
     this.log = deps.log ?? nullLogger;
     this.clock = deps.clock ?? systemClock;
     this.settings = deps.settings ?? DEFAULT_HUB_SETTINGS;
+    // A hub server that stops answering may have been stopped on the hub (by its culler, another window, the web
+    // UI): ask the hub, so it shows stopped rather than unreachable.
+    this.subscription = deps.registry.onDidFail(({ id }) => {
+      const c = deps.registry.get(id);
+      const hub = c?.source.kind === 'hub' ? this.hubs.get(c.source.hub.id) : undefined;
+      if (!hub || this.checking.has(hub.id)) return;
+      this.checking.add(hub.id);
+      void this.refresh(hub)
+        .catch(() => undefined)
+        .finally(() => this.checking.delete(hub.id));
+    });
   }
 
   updateSettings(settings: HubSettings): void {
@@ -271,6 +285,7 @@ export class HubRegistry implements Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     for (const h of this.hubs.values()) h.dispose();
     this.hubs.clear();
     this.changed.dispose();

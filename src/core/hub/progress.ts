@@ -23,7 +23,11 @@ export class SpawnProgressParser {
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: Uint8Array | string): SpawnProgress[] {
     this.buffered += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    this.buffered = this.buffered.replace(/\r\n?/g, '\n');
+    // A CR at the end may be half of a CRLF whose LF is in the next chunk: it is normalised with that chunk, or a
+    // line break split across chunks would count twice (and end a multi-line block early). (A stream that ends its
+    // lines with CR alone has each block's last CR wait for the next chunk; hubs send LF.)
+    const heldCr = this.buffered.endsWith('\r');
+    this.buffered = (heldCr ? this.buffered.slice(0, -1) : this.buffered).replace(/\r\n?/g, '\n');
     const out: SpawnProgress[] = [];
     let end: number;
     while ((end = this.buffered.indexOf('\n\n')) >= 0) {
@@ -32,6 +36,7 @@ export class SpawnProgressParser {
       const e = this.parseBlock(block);
       if (e) out.push(e);
     }
+    if (heldCr) this.buffered += '\r';
     // A stream that never sends a blank line must not grow without bound (events are small).
     if (this.buffered.length > 1_000_000) {
       this.buffered = '';

@@ -57,6 +57,9 @@ export class ServerConnection implements Disposable {
   private readonly changed = new Emitter<void>();
   /** State, kernels, or what is known about the server changed. */
   readonly onDidChange = this.changed.event;
+  private readonly failed = new Emitter<JupyterError>();
+  /** A connect, a use or a listing failed (whatever the state machine made of it). */
+  readonly onDidFail = this.failed.event;
 
   version: string | undefined;
   kernels: KernelModel[] = [];
@@ -197,6 +200,7 @@ export class ServerConnection implements Disposable {
     } catch (err) {
       const e = toJupyterError(err, this.id);
       this.apply({ type: 'failed', error: e.summary(), retryable: isRetryable(e), needsUser: needsUser(e) });
+      if (e.code !== 'ServerStopped') this.failed.fire(e);
       throw e;
     }
     // It answers at its address again, but discovery has not reported its new runtime file yet (the port opens
@@ -255,6 +259,7 @@ export class ServerConnection implements Disposable {
       return await fn(client);
     } catch (err) {
       this.lifecycle.reportFailure(err);
+      this.failed.fire(toJupyterError(err, this.id));
       throw err;
     }
   }
@@ -334,6 +339,7 @@ export class ServerConnection implements Disposable {
       this.changed.fire();
     } catch (err) {
       const e = toJupyterError(err, this.id);
+      this.failed.fire(e);
       if (isRetryable(e)) this.lifecycle.reportFailure(e);
       else if (needsUser(e)) {
         this.apply({ type: 'reauth-start' });
@@ -378,5 +384,6 @@ export class ServerConnection implements Disposable {
     this.clientValue?.dispose();
     this.clientValue = undefined;
     this.changed.dispose();
+    this.failed.dispose();
   }
 }

@@ -8,7 +8,7 @@ import { clientFor } from './clientFor';
 import { transportFor } from './transportFor';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { InvalidInputError, ServerUnreachableError } from '../util/errors';
+import { InvalidInputError, ServerUnreachableError, type JupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../lifecycle/supervisor';
@@ -54,6 +54,9 @@ export class ServerRegistry implements Disposable {
   private saved: SavedServerList = { servers: [], unreadable: [] };
   private readonly changed = new Emitter<RegistryChange>();
   readonly onDidChange = this.changed.event;
+  private readonly failed = new Emitter<{ id: string; error: JupyterError }>();
+  /** A server's connect, use or listing failed (a hub checks whether it stopped its server). */
+  readonly onDidFail = this.failed.event;
   private readonly subscriptions: Disposable[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -286,6 +289,7 @@ export class ServerRegistry implements Disposable {
         if (c.runtime?.gone && this.prune(c)) this.changed.fire({});
         else this.changed.fire({ id: c.id });
       }),
+      c.onDidFail((error) => this.failed.fire({ id: c.id, error })),
     );
     this.connections.set(id, c);
     return c;
@@ -309,5 +313,6 @@ export class ServerRegistry implements Disposable {
     for (const c of this.connections.values()) c.dispose();
     this.connections.clear();
     this.changed.dispose();
+    this.failed.dispose();
   }
 }
