@@ -83,6 +83,20 @@ describe('JupyterHub 3.0 through our hub support', { timeout: 300_000 }, () => {
   });
   after(() => stopAllHubs());
 
+  it('a server URL on the hub (…/user/NAME/…) is recognised as the hub\'s, without credentials; other URLs are not', async () => {
+    const w = world();
+    try {
+      const found = await w.hubs.detect(`${hub.url}user/alice/lab/tree/x.ipynb`);
+      assert.match(found?.version ?? '', /^3\./);
+      assert.equal(found?.user, 'alice');
+      assert.equal(await w.hubs.detect(hub.url), undefined, 'the hub URL itself is no server URL');
+      assert.equal(await w.hubs.detect(`http://127.0.0.1:${hub.port + 0}/user/`), undefined);
+      assert.equal(w.secrets.keys().length, 0);
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('a wrong password is a clear WrongPassword and nothing is saved; a failed sign-in again keeps the token that works', async () => {
     const w = world();
     try {

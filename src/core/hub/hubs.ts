@@ -189,6 +189,29 @@ export class HubRegistry implements Disposable {
     return hub;
   }
 
+  /**
+   * Whether a pasted server URL (`…/user/NAME/…`) is a hub's: the hub's version from its public `GET hub/api/`, else
+   * undefined (not a hub URL, or nothing there answers as a hub). Sends no credential.
+   */
+  async detect(url: string, signal?: AbortSignal): Promise<{ version: string; user?: string } | undefined> {
+    let pasted;
+    try {
+      pasted = parseHubUrl(url);
+    } catch {
+      return undefined;
+    }
+    if (pasted.user === undefined) return undefined;
+    const probe = hubClient(pasted.api, undefined, this.transportFor(), this.log);
+    try {
+      const version = await hubVersion(probe, signal ? { signal } : {});
+      return { version, user: pasted.user };
+    } catch {
+      return undefined;
+    } finally {
+      await probe.close();
+    }
+  }
+
   /** Lists a hub's servers and hands them to the server registry. */
   async refresh(hub: HubConnection, signal?: AbortSignal): Promise<void> {
     try {

@@ -8,6 +8,7 @@ import { withCancellableProgress } from '../platform/progress';
 import { versionLabel } from '../presentation/serverPresentation';
 import { askCredential, askServerUrl } from './credentialPrompts';
 import type { CommandDeps } from './deps';
+import { COMMANDS } from '../ids';
 
 /**
  * Arguments that skip every prompt (tests, other extensions' links, "Enter Credentials" after a failure):
@@ -50,6 +51,8 @@ export async function addServer(deps: CommandDeps, arg?: unknown): Promise<strin
     const url = given?.url ?? (await askServerUrl());
     if (!url?.trim()) return undefined;
     const pasted = parsePastedUrl(url);
+    // A server on a JupyterHub without a token in its URL: signing in to the hub is what works there.
+    if (given === undefined && pasted.token === undefined && (await offerHub(deps, url))) return undefined;
     let credential = given?.askCredential ? undefined : given?.credential;
     if (!credential && (pasted.token === undefined || given?.askCredential)) {
       const discovered = deps.registry.get(pasted.endpoint.id)?.runtime?.info.token;
@@ -69,6 +72,22 @@ export async function addServer(deps: CommandDeps, arg?: unknown): Promise<strin
     showError(vscode.l10n.t('Could not add the server:'), err);
     return undefined;
   }
+}
+
+/** True when the user chose to add the URL's hub instead (Add JupyterHub… runs with the URL). */
+async function offerHub(deps: CommandDeps, url: string): Promise<boolean> {
+  const hub = await deps.hubs.detect(url, AbortSignal.timeout(10_000));
+  if (!hub) return false;
+  type Item = vscode.QuickPickItem & { hub: boolean };
+  const items: Item[] = [
+    { label: vscode.l10n.t('Add the JupyterHub'), detail: vscode.l10n.t('Sign in once; start, stop and use your servers on it (JupyterHub {0}).', hub.version), hub: true },
+    { label: vscode.l10n.t('Add this server only'), detail: vscode.l10n.t('With a token for this one server.'), hub: false },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('This server runs on a JupyterHub'), ignoreFocusOut: true });
+  if (!picked) return true;
+  if (!picked.hub) return false;
+  await vscode.commands.executeCommand(COMMANDS.addHub, undefined, { url });
+  return true;
 }
 
 function announce(c: ServerConnection, notes: readonly string[]): void {

@@ -9,6 +9,12 @@ import { addHub } from './addHub';
 import { deleteNamedServer, newNamedServer, removeHub, signInToHub, startHubServer, stopHubServer } from './hubActions';
 import { runSecurityAudit, showSecurityReport } from './securityCommands';
 
+/** Add JupyterHub…'s second argument (Add Server hands over a pasted hub URL): only its string fields. */
+function prefillOf(v: unknown): { url?: string; user?: string } {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  return { ...(typeof o['url'] === 'string' ? { url: o['url'] } : {}), ...(typeof o['user'] === 'string' ? { user: o['user'] } : {}) };
+}
+
 /** Registers every command of package.json; the returned disposables go into context.subscriptions. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const refresh = async (): Promise<void> => {
@@ -35,7 +41,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.showConnections]: () => showConnections(deps),
     [COMMANDS.showSecurityReport]: (arg) => showSecurityReport(deps, arg),
     [COMMANDS.runSecurityAudit]: (arg) => runSecurityAudit(deps, arg),
-    [COMMANDS.addHub]: (arg) => addHub(deps, arg),
+    [COMMANDS.addHub]: (arg, prefill) => addHub(deps, arg, prefillOf(prefill)),
     [COMMANDS.signInToHub]: (arg, signIn) => signInToHub(deps, arg, signIn),
     [COMMANDS.removeHub]: (arg, options) => removeHub(deps, arg, options),
     [COMMANDS.startHubServer]: (arg) => startHubServer(deps, arg),
