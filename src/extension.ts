@@ -9,7 +9,7 @@ import type { TestApi } from './vscode/testApi';
 import { NewTokenPrompt } from './vscode/commands/newTokenPrompt';
 import { registerCommands } from './vscode/commands/register';
 import { ReportDocuments } from './vscode/commands/reportDocuments';
-import { onDidChangeSettings, readSettings } from './vscode/config';
+import { onDidChangeSettings, readSettings, transportSettings } from './vscode/config';
 import { AutoConnect } from './vscode/discovery/autoConnect';
 import { DiscoveryService } from './vscode/discovery/discoveryService';
 import { HubSignInNotifier } from './vscode/hub/hubSignInNotifier';
@@ -38,14 +38,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const secrets = new SecretStorageAdapter(context.secrets);
   // One writer for globalState: see MementoStateStore on why its writers must not race.
   const state = new MementoStateStore(context.globalState, log);
-  const registry = push(new ServerRegistry({ secrets, state, log, lifecycle: settings.lifecycle }));
+  const registry = push(new ServerRegistry({ secrets, state, log, lifecycle: settings.lifecycle, transport: transportSettings(settings) }));
   registryForDeactivate = registry;
   registry.init();
-  const hubs = push(new HubRegistry({ registry, secrets, state, log, settings: settings.hub }));
+  const hubs = push(new HubRegistry({ registry, secrets, state, log, settings: settings.hub, transport: transportSettings(settings) }));
   hubs.init();
 
   const discovery = push(new DiscoveryService(registry, log));
-  const security = push(new SecurityState(registry, () => discovery.dirs, log));
+  const security = push(new SecurityState(registry, () => discovery.dirs, log, hubs));
   const notebooks = push(new NotebookUse());
   const tree = push(new ServerTreeView(registry, security, notebooks, hubs));
   const statusBar = push(new ConnectionStatusBar(registry));
@@ -72,10 +72,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   push(hubs.onDidChange(updateHasServers));
   updateHasServers();
 
+  let lastProxy = settings.proxy;
   push(
     onDidChangeSettings((next) => {
       registry.updateLifecycle(next.lifecycle);
       hubs.updateSettings(next.hub);
+      const transport = transportSettings(next);
+      if (JSON.stringify(transport.proxy) !== JSON.stringify(lastProxy)) {
+        lastProxy = transport.proxy;
+        hubs.updateTransport(transport);
+        registry.updateTransport(transport).catch((err: unknown) => log.warn(`applying the proxy settings: ${(err as Error).message}`));
+      }
       poller.setInterval(next.kernelRefreshMs);
       autoConnect.update(next);
       discovery.apply(next).catch((err: unknown) => log.warn(`discovery: ${(err as Error).message}`));

@@ -14,9 +14,11 @@ export const USAGE = `jupyter-secure — secure connections to Jupyter servers
 Usage:
   jupyter-secure discover [--runtime-dir DIR]... [--json] [--no-probe] [--jupyter-list [--jupyter CMD]]
       List Jupyter servers from runtime files, live or stale, with why.
-  jupyter-secure check URL [--auth token|cookie|auto] [--json] [--ca FILE]... [--timeout SECONDS] [--verbose]
+  jupyter-secure check URL [--auth token|cookie|auto] [--json] [--ca FILE]... [--cert FILE --key FILE | --pfx FILE]
+                           [--pin sha256:HEX]... [--proxy URL|direct] [--timeout SECONDS] [--verbose]
       Check a server step by step: reach, authenticate, XSRF, start a kernel, kernel WebSocket, clean up.
-  jupyter-secure audit URL [--json] [--fail-on error|warning] [--auth token|cookie|auto] [--ca FILE]...
+  jupyter-secure audit URL [--json] [--fail-on error|warning] [--auth token|cookie|auto] [--ca FILE]... (and the
+                           trust and proxy options of check)
                            [--runtime-dir DIR]... [--max-cookie-hours N] [--silence ID]... [--timeout SECONDS] [--verbose]
       Audit a server's security settings (login cookie, authentication, XSRF, CORS, token exposure, runtime
       file permissions) with side-effect-free probes; exit 1 when a finding reaches --fail-on (default error).
@@ -25,7 +27,9 @@ Usage:
       JUPYTERHUB_API_TOKEN: hub version, user, scopes, expiry, and the user's servers with their state.
 
 Secrets are read from JUPYTER_TOKEN / JUPYTER_PASSWORD or from a discovered runtime file, never from arguments;
-for a hub server URL (.../user/NAME/) check and audit also take the hub token in JUPYTERHUB_API_TOKEN.
+for a hub server URL (.../user/NAME/) check and audit also take the hub token in JUPYTERHUB_API_TOKEN; a client
+key's passphrase is read from JUPYTER_CLIENT_KEY_PASSPHRASE. Proxies: --proxy, else HTTPS_PROXY/HTTP_PROXY/NO_PROXY;
+loopback servers are never proxied. Certificate verification is never turned off (not even by the Node environment variable for it).
 Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
   audit: 1 when a finding reaches --fail-on; 2 also when the server cannot be audited (unreachable, TLS, not Jupyter).
   hub: 1 when the hub cannot be asked (unreachable, not a hub, token refused); 2 when JUPYTERHUB_API_TOKEN is unset.

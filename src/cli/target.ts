@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import type { AuditTarget } from '../core/audit/observe';
 import { parsePastedUrl } from '../core/discovery/pastedUrl';
-import { transportFor } from '../core/registry/transportFor';
+import { transportFor, type SavedTrust } from '../core/registry/transportFor';
+import { proxyUri } from '../core/transport/proxy';
+import { normalisePin } from '../core/transport/tlsTrust';
+import { JupyterError } from '../core/util/errors';
+import { registerSecret } from '../core/util/redact';
 import { AUTH_MODES, type AuthMode } from '../core/session/credentials';
 import type { TransportOptions } from '../core/transport/dispatcher';
 import { Logger, type LogSink } from '../core/util/log';
@@ -15,6 +18,11 @@ export const TARGET_OPTIONS = {
   json: { type: 'boolean', default: false },
   'runtime-dir': { type: 'string', multiple: true, default: [] },
   ca: { type: 'string', multiple: true, default: [] },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  pfx: { type: 'string' },
+  pin: { type: 'string', multiple: true, default: [] },
+  proxy: { type: 'string' },
   timeout: { type: 'string', default: '60' },
   verbose: { type: 'boolean', short: 'v', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
@@ -26,8 +34,18 @@ export interface TargetArgs {
   json: boolean;
   runtimeDirs: string[];
   caFiles: string[];
+  /** Client certificate (PEM cert + key files, or a PKCS#12 file), pins, proxy (`direct` or a URL). */
+  trust: TrustArgs;
   timeoutSeconds: number;
   verbose: boolean;
+}
+
+export interface TrustArgs {
+  certFile?: string;
+  keyFile?: string;
+  pfxFile?: string;
+  pins?: string[];
+  proxy?: string;
 }
 
 interface TargetValues {
@@ -35,8 +53,33 @@ interface TargetValues {
   json?: boolean;
   'runtime-dir'?: string[];
   ca?: string[];
+  cert?: string;
+  key?: string;
+  pfx?: string;
+  pin?: string[];
+  proxy?: string;
   timeout?: string;
   verbose?: boolean;
+}
+
+/** `--cert/--key/--pfx/--pin/--proxy`, checked (cert and key go together; a pin is a SHA-256 fingerprint). */
+export function trustArgs(values: TargetValues): TrustArgs {
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together (the client certificate and its key, PEM files).');
+  if (values.pfx !== undefined && values.cert !== undefined) throw new UsageError('Give either --pfx or --cert with --key, not both.');
+  const pins = (values.pin ?? []).map((p) => {
+    try {
+      return normalisePin(p);
+    } catch (err) {
+      throw new UsageError(`--pin: ${(err as Error).message}`);
+    }
+  });
+  return {
+    ...(values.cert !== undefined ? { certFile: values.cert } : {}),
+    ...(values.key !== undefined ? { keyFile: values.key } : {}),
+    ...(values.pfx !== undefined ? { pfxFile: values.pfx } : {}),
+    ...(pins.length ? { pins } : {}),
+    ...(values.proxy !== undefined ? { proxy: values.proxy } : {}),
+  };
 }
 
 /** Checks the shared options of `command` (exactly one URL, a known --auth, a positive --timeout). */
@@ -51,6 +94,7 @@ export function targetArgs(command: string, values: TargetValues, positionals: r
     json: values.json ?? false,
     runtimeDirs: values['runtime-dir'] ?? [],
     caFiles: values.ca ?? [],
+    trust: trustArgs(values),
     timeoutSeconds,
     verbose: values.verbose ?? false,
   };
@@ -63,20 +107,39 @@ export function parseTimeout(text: string | undefined): number {
   return timeoutSeconds;
 }
 
-/** How every command reaches its server: the `--ca` files read, `--timeout` on the transport, a logger on stderr. */
-export function reachOptions(args: { caFiles: readonly string[]; timeoutSeconds: number; verbose: boolean }, output: Output): { transport: TransportOptions; logger: Logger } {
-  const ca = args.caFiles.map((f) => {
+/** The environment variable a client key's passphrase is read from (never from an argument). */
+export const PASSPHRASE_ENV = 'JUPYTER_CLIENT_KEY_PASSPHRASE';
+
+/**
+ * How every command reaches its server: the `--ca` files, the client certificate and pins read and checked through
+ * the same `transportFor` the extension uses (regular files only, bounded), the proxy (`--proxy`, else
+ * HTTPS_PROXY/HTTP_PROXY/NO_PROXY), `--timeout` on the transport, a logger on stderr.
+ */
+export function reachOptions(
+  args: { caFiles: readonly string[]; trust?: TrustArgs; timeoutSeconds: number; verbose: boolean },
+  output: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): { transport: TransportOptions; logger: Logger } {
+  const t = args.trust ?? {};
+  const passphrase = env[PASSPHRASE_ENV] || undefined;
+  registerSecret(passphrase);
+  const clientCert = t.pfxFile !== undefined ? { pfxFile: t.pfxFile } : t.certFile !== undefined && t.keyFile !== undefined ? { certFile: t.certFile, keyFile: t.keyFile } : undefined;
+  const trust: SavedTrust = { caFiles: args.caFiles, ...(clientCert ? { clientCert } : {}), ...(t.pins ? { pins: t.pins } : {}) };
+  if (t.proxy !== undefined && t.proxy !== 'direct') {
     try {
-      return readFileSync(f, 'utf8');
+      proxyUri(t.proxy);
     } catch (err) {
-      throw new UsageError(`cannot read the CA file ${f}: ${(err as Error).message}`);
+      throw new UsageError(`--proxy: ${(err as Error).message}`);
     }
-  });
+  }
   const sink: LogSink = { log: (level, line) => output.err(`${level}: ${line}`) };
-  return {
-    transport: transportFor({ trustedCertificates: ca }, { headersTimeoutMs: args.timeoutSeconds * 1000 }),
-    logger: new Logger(sink, args.verbose ? 'debug' : 'warn'),
-  };
+  let transport: TransportOptions;
+  try {
+    transport = transportFor({ trust, ...(t.proxy !== undefined ? { proxy: t.proxy } : {}) }, { headersTimeoutMs: args.timeoutSeconds * 1000 }, passphrase !== undefined ? { passphrase } : {});
+  } catch (err) {
+    throw new UsageError(err instanceof JupyterError ? err.describe() : (err as Error).message);
+  }
+  return { transport, logger: new Logger(sink, args.verbose ? 'debug' : 'warn') };
 }
 
 export interface ResolvedTarget {
@@ -97,7 +160,7 @@ export async function resolveTarget(args: TargetArgs, output: Output, env: NodeJ
       'The URL contains a token. Secrets are never taken from the command line (they end up in shell history and process lists): remove ?token=… and set JUPYTER_TOKEN instead.',
     );
   }
-  const { transport, logger } = reachOptions(args, output);
+  const { transport, logger } = reachOptions(args, output, env);
   const { credential, source } = await resolveCredential(pasted.endpoint, args.auth, env, args.runtimeDirs);
   return {
     target: { endpoint: pasted.endpoint, credential, mode: args.auth, logger, transport },

@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import { DEFAULT_HUB_SETTINGS, type HubSettings } from '../core/hub/hubs';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../core/lifecycle/supervisor';
 import { SETTINGS_SECTION } from './ids';
+import type { TransportOptions } from '../core/transport/dispatcher';
+import type { ProxySettings } from '../core/transport/proxy';
+import { registerSecret } from '../core/util/redact';
 
 /** The extension's settings, read once per change (package.json documents each). */
 export interface Settings {
@@ -17,6 +20,28 @@ export interface Settings {
   kernelRefreshMs: number;
   lifecycle: LifecycleSettings;
   hub: HubSettings;
+  /** The editor's proxy settings (http.*), for every server without its own choice. */
+  proxy: ProxySettings | undefined;
+}
+
+/**
+ * VS Code's proxy settings as our transport takes them: `http.proxy` unless `http.proxySupport` is `off`,
+ * `http.noProxy`, `http.proxyAuthorization` (a secret). Empty `http.proxy`: the environment's HTTPS_PROXY/
+ * HTTP_PROXY/NO_PROXY apply (undici reads them), as VS Code itself does. `http.proxyStrictSSL` cannot turn off
+ * verification of an https proxy's certificate here (verification is never turned off).
+ */
+function readProxy(): ProxySettings | undefined {
+  const h = vscode.workspace.getConfiguration('http');
+  if (h.get<string>('proxySupport', 'override') === 'off') return undefined;
+  const uri = h.get<string>('proxy', '').trim();
+  const noProxy = h.get<unknown>('noProxy', []);
+  const authorization = h.get<string | null>('proxyAuthorization', null)?.trim();
+  registerSecret(authorization);
+  return {
+    ...(uri ? { uri } : {}),
+    ...(Array.isArray(noProxy) ? { noProxy: noProxy.filter((n): n is string => typeof n === 'string' && n.trim() !== '') } : {}),
+    ...(authorization ? { authorization } : {}),
+  };
 }
 
 function expandHome(p: string): string {
@@ -42,12 +67,18 @@ export function readSettings(): Settings {
       tokenLifetimeDays: Math.min(365, Math.max(1 / 1440, c.get<number>('hub.tokenLifetimeDays', DEFAULT_HUB_SETTINGS.tokenLifetimeDays))),
       silentRenewal: c.get<boolean>('hub.silentRenewal', DEFAULT_HUB_SETTINGS.silentRenewal),
     },
+    proxy: readProxy(),
   };
 }
 
 /** Fires with the new settings when anything under `secureJupyter.` changed. */
 export function onDidChangeSettings(listener: (s: Settings) => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration(SETTINGS_SECTION)) listener(readSettings());
+    if (e.affectsConfiguration(SETTINGS_SECTION) || e.affectsConfiguration('http')) listener(readSettings());
   });
+}
+
+/** The transport options every server shares: the proxy settings (timeouts are the transport's defaults). */
+export function transportSettings(s: Settings): TransportOptions {
+  return s.proxy ? { proxy: s.proxy } : {};
 }

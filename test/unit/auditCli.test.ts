@@ -173,7 +173,7 @@ describe('cli: audit (no Jupyter server needed)', () => {
     [['http://127.0.0.1:1/', '--max-cookie-hours='], /--max-cookie-hours must be a positive number of hours/],
     [['http://127.0.0.1:1/', '--silence', 'xsrf-disabled'], /"xsrf-disabled" is not an audit finding id\. Known ids: auth-disabled, /],
     [['http://127.0.0.1:1/', '--timeout=-1'], /--timeout must be a positive number of seconds/],
-    [['http://127.0.0.1:1/', '--ca', '/nonexistent/ca.pem'], /cannot read the CA file/],
+    [['http://127.0.0.1:1/', '--ca', '/nonexistent/ca.pem'], /cannot read the CA file/i],
     [['ftp://127.0.0.1/'], /Unsupported URL scheme/],
   ];
   for (const [args, message] of bad) {

@@ -28,15 +28,34 @@ function worst(url = 'http://10.1.2.3:8888/', line = DEFAULT_LINE.replace('; Htt
   });
 }
 
+/** A hub user's server with everything wrong about its hub (hubRules.ts). */
+function worstHub(): ServerObservations {
+  return observations('http://10.1.2.3/user/ann/', {
+    hub: {
+      base: 'http://10.1.2.3/',
+      user: 'ann',
+      scopes: ['access:servers!user=ann', 'admin:users', 'tokens!user=ann'],
+      expiresAt: null,
+      observedAt: ISSUED,
+      tokenInUrl: { request: 'GET /user/ann/api/status', status: 200 },
+    },
+  });
+}
+
 describe('audit: evaluation', () => {
-  it('every finding has its fixed severity, a redacted evidence and a fix line per server family', () => {
-    const all = [...evaluateAudit(worst()).findings, ...evaluateAudit(worst('https://10.1.2.3/', DEFAULT_LINE)).findings];
-    assert.deepEqual([...new Set(all.map((f) => f.id))].sort(), [...FINDING_IDS].sort(), 'the two observations cover every finding');
+  it('every finding has its fixed severity, a redacted evidence and a fix line per server family (hub findings: the hub\'s only)', () => {
+    const all = [...evaluateAudit(worst()).findings, ...evaluateAudit(worst('https://10.1.2.3/', DEFAULT_LINE)).findings, ...evaluateAudit(worstHub()).findings];
+    assert.deepEqual([...new Set(all.map((f) => f.id))].sort(), [...FINDING_IDS].sort(), 'the three observations cover every finding');
     for (const f of all) {
       assert.equal(f.severity, SEVERITY_OF[f.id], f.id);
       assert.ok(f.title.length > 10 && f.evidence.length > 20, f.id);
       for (const secret of [HMAC, '2|1:0|']) assert.ok(!f.evidence.includes(secret) && !f.fix.includes(secret), `${f.id} leaks ${secret}`);
       const lines = f.fix.split('\n');
+      if (f.id.startsWith('hub-')) {
+        assert.deepEqual([lines.length, f.fixFor.notebook, f.fixFor.jupyterServer], [1, '', ''], f.id);
+        assert.match(lines[0] ?? '', /^JupyterHub: /, f.id);
+        continue;
+      }
       assert.equal(lines.length, 3, f.id);
       assert.match(lines[0] ?? '', /^notebook 6\.x: /, f.id);
       assert.match(lines[1] ?? '', /^jupyter_server: /, f.id);

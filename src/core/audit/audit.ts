@@ -1,7 +1,7 @@
 import { redactCookieLine } from '../session/cookieJar';
 import { describePlan, type AuthPlan } from '../session/credentials';
 import type { Finding, FindingId } from './findings';
-import type { ReplayOutcome, ServerObservations } from './observations';
+import type { HubObservations, ReplayOutcome, ServerObservations } from './observations';
 import { observeServer, type AuditTarget, type ObserveOptions } from './observe';
 import { DEFAULT_AUDIT_POLICY, type AuditPolicy } from './policy';
 import { evaluateAudit } from './rules';
@@ -26,6 +26,29 @@ export interface AuditServerSummary {
   runtimeFiles: Array<{ path: string; mode: string }>;
   maxCookieHours: number;
   silenced: FindingId[];
+  /** A hub user's server: its hub and token as audited (no token value). */
+  hub?: AuditHubSummary;
+}
+
+export interface AuditHubSummary {
+  base: string;
+  user: string;
+  scopes: string[];
+  /** ISO time, 'never', or 'unknown' (a pasted token whose model could not be read). */
+  tokenExpires: string;
+  /** The single-user server given the token in `?token=` only. */
+  tokenInUrl: 'accepted' | 'refused' | 'unknown' | 'not probed';
+}
+
+function hubSummary(hub: HubObservations): AuditHubSummary {
+  const p = hub.tokenInUrl;
+  return {
+    base: hub.base,
+    user: hub.user,
+    scopes: [...hub.scopes],
+    tokenExpires: hub.expiresAt === null ? 'never' : hub.expiresAt ?? 'unknown',
+    tokenInUrl: !p ? 'not probed' : p.status === 200 ? 'accepted' : p.status === 403 ? 'refused' : 'unknown',
+  };
 }
 
 export interface AuditReport {
@@ -52,6 +75,7 @@ export function summarizeServer(obs: ServerObservations, plan: AuthPlan, policy:
     runtimeFiles: obs.runtimeFiles.map((f) => ({ path: f.path, mode: modeString(f.mode) })),
     maxCookieHours: policy.maxCookieLifetimeHours,
     silenced,
+    ...(obs.hub ? { hub: hubSummary(obs.hub) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { CancelledError, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { runAudit, type AuditReport } from './audit';
+import type { HubAuditContext } from './hubRules';
 import type { AuditTarget } from './observe';
 import type { AuditPolicy } from './policy';
 
@@ -25,6 +26,11 @@ export interface AuditServiceDeps {
   policy(): AuditPolicy;
   /** Runtime dirs to look for this server's files in (empty: file modes are not observed). */
   runtimeDirs(server: ServerConnection): readonly string[];
+  /**
+   * What is known about the hub of a hub user's server (its scopes, expiry, base URL), for the hub rules; undefined
+   * for other servers. The VS Code layer passes `(s) => hubAuditContextFor(s, (id) => hubs.get(id)?.entry)`.
+   */
+  hubContext?(server: ServerConnection): HubAuditContext | undefined;
   /** A run that takes longer is cancelled. */
   timeoutMs?: number;
   now?: () => number;
@@ -123,7 +129,7 @@ export class AuditService implements Disposable {
     const combined = AbortSignal.any([signal, timeout]);
     let entry: AuditEntry;
     try {
-      const target = await auditTargetOf(server, this.deps.log);
+      const target = await auditTargetOf(server, this.deps.log, this.deps.hubContext?.(server));
       const policy = { ...this.deps.policy(), silenced: new Set<never>() };
       const report = await runAudit(target, policy, { signal: combined, runtimeDirs: this.deps.runtimeDirs(server) });
       entry = { status: 'done', report, finishedAt: this.now() };
@@ -157,8 +163,8 @@ export class AuditService implements Disposable {
 }
 
 /** The connection's endpoint, credential, auth mode and transport (timeouts, trust), as the audit wants them. */
-async function auditTargetOf(server: ServerConnection, logger: Logger): Promise<AuditTarget> {
-  return { endpoint: server.endpoint, credential: await server.credential(), mode: server.authMode, logger, transport: server.transport };
+async function auditTargetOf(server: ServerConnection, logger: Logger, hub: HubAuditContext | undefined): Promise<AuditTarget> {
+  return { endpoint: server.endpoint, credential: await server.credential(), mode: server.authMode, logger, transport: server.transport, ...(hub ? { hub } : {}) };
 }
 
 /** The runtime dir a discovered server's file lives in, plus `dirs` for servers on this machine; none for remote ones. */

@@ -9,7 +9,7 @@ export type Severity = 'error' | 'warning' | 'info';
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-export { FINDING_IDS, isFindingId, type FindingId } from '../server/findingIds';
+export { FINDING_IDS, isFindingId, type FindingId, type HubFindingId } from '../server/findingIds';
 
 /**
  * Each id has one severity. error: exploitable as it stands (code execution or a credential exposed);
@@ -18,6 +18,7 @@ export { FINDING_IDS, isFindingId, type FindingId } from '../server/findingIds';
 export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
   'auth-disabled': 'error',
   'plain-http-remote': 'error',
+  'hub-plain-http': 'error',
   'cors-any-origin': 'error',
   'runtime-file-readable': 'error',
   'login-cookie-not-secure': 'error',
@@ -29,14 +30,21 @@ export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
   'login-cookie-expiry-not-enforced': 'warning',
   'cookie-rejected': 'warning',
   'token-in-url': 'warning',
+  'hub-token-in-url-accepted': 'warning',
+  'hub-token-long-lived': 'warning',
+  'hub-token-excess-scopes': 'warning',
   'token-in-page': 'info',
+  'hub-token-can-mint': 'info',
 };
 
-/** The exact server setting per server family, where they differ. */
+/**
+ * The exact server setting per server family, where they differ. A finding about the hub itself (`hub-…`: its
+ * transport, its token) has no notebook or jupyter_server setting: those two are empty and left out of `fix`.
+ */
 export interface FixText {
-  /** notebook 6.x (`c.NotebookApp.…`). */
+  /** notebook 6.x (`c.NotebookApp.…`); empty for a hub finding. */
   notebook: string;
-  /** jupyter_server 1.x and 2.x (`c.ServerApp.…`, `c.IdentityProvider.…`). */
+  /** jupyter_server 1.x and 2.x (`c.ServerApp.…`, `c.IdentityProvider.…`); empty for a hub finding. */
   jupyterServer: string;
   /** JupyterHub and its single-user servers (`c.JupyterHub.…`, `c.Spawner.…`). */
   jupyterHub: string;
@@ -58,8 +66,17 @@ export function makeFinding(id: FindingId, title: string, evidence: string, fixF
   return { id, severity: SEVERITY_OF[id], title, evidence: redact(evidence), fix: renderFix(fixFor), fixFor };
 }
 
+/** One line per server family that has a setting for it. */
 export function renderFix(fix: FixText): string {
-  return [`notebook 6.x: ${fix.notebook}`, `jupyter_server: ${fix.jupyterServer}`, `JupyterHub: ${fix.jupyterHub}`].join('\n');
+  const lines: Array<[string, string]> = [
+    ['notebook 6.x', fix.notebook],
+    ['jupyter_server', fix.jupyterServer],
+    ['JupyterHub', fix.jupyterHub],
+  ];
+  return lines
+    .filter(([, text]) => text !== '')
+    .map(([family, text]) => `${family}: ${text}`)
+    .join('\n');
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

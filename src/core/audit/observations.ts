@@ -83,6 +83,31 @@ export interface RuntimeFileObservation {
   dirs: ReadonlyArray<{ path: string; mode: number }>;
 }
 
+/**
+ * The hub a server belongs to, as the caller knows it (hubRules.ts `HubAuditContext`, from the saved hub entry:
+ * nothing here is probed but `tokenInUrl`).
+ */
+export interface HubObservations {
+  /** The hub's public base URL (`https://hub.example.org/`). */
+  base: string;
+  user: string;
+  /** The hub token's scopes as the hub reported them. */
+  scopes: readonly string[];
+  /** When the token expires (ISO); null: it never expires; undefined: not known (a pasted token whose model we may not read). */
+  expiresAt?: string | null;
+  /** When the token was made (ISO), if known: its lifetime is measured from here. */
+  createdAt?: string;
+  /** How the token was had: minted from the user's password, or pasted. */
+  signIn?: 'password' | 'token';
+  /** The client's clock when the audit ran: a token of unknown age is measured from here. */
+  observedAt: Date;
+  /**
+   * `GET api/status` on the single-user server with the hub token in `?token=` only (no header, no cookie):
+   * 200 = tokens in URLs are accepted. Absent when not probed.
+   */
+  tokenInUrl?: { request: string; status: number; message?: string };
+}
+
 export interface ServerObservations {
   endpoint: ServerEndpoint;
   version?: string;
@@ -97,4 +122,6 @@ export interface ServerObservations {
   page?: PageProbe;
   expiredReplay?: ExpiredCookieReplay;
   runtimeFiles: RuntimeFileObservation[];
+  /** Set when the server is a hub user's server (see HubObservations). */
+  hub?: HubObservations;
 }

@@ -7,14 +7,17 @@ import { describeRequest, type HttpReply } from '../transport/reply';
 import { UnexpectedReplyError } from '../util/errors';
 import { parseSetCookie } from './cookieRules';
 import { EXPIRY_GRACE_MS, heldFromObserved, replayExpiredLoginCookie } from './expiredCookie';
-import type { ExpiredCookieReplay, ObservedLoginCookie, ServerObservations } from './observations';
-import { NO_TRACK, probeAuth, probeCors, probePage, probeXsrf, withProbeClient, type CookieSeed, type ProbeTarget } from './probes';
+import { sameOriginAsHub, type HubAuditContext } from './hubRules';
+import type { ExpiredCookieReplay, HubObservations, ObservedLoginCookie, ServerObservations } from './observations';
+import { NO_TRACK, probeAuth, probeCors, probePage, probeTokenInUrl, probeXsrf, withProbeClient, type CookieSeed, type ProbeTarget } from './probes';
 import { observeRuntimeFiles } from './runtimeFiles';
 
 /** The server to audit and the credential to sign in with (the audit keeps its own cookie jar). */
 export interface AuditTarget extends ProbeTarget {
   credential: Credential;
   mode?: AuthMode;
+  /** The server is a hub user's: what is known about its hub (hubAuditContextFor); adds the hub rules and probe. */
+  hub?: HubAuditContext;
 }
 
 export interface ObserveOptions {
@@ -69,6 +72,7 @@ export async function observeServer(target: AuditTarget, options: ObserveOptions
       cors: await probeCors(target, seed, signal),
       page: await probePage(client, signal),
       runtimeFiles: await observeRuntimeFiles(target.endpoint, options.runtimeDirs ?? []),
+      ...(target.hub ? { hub: await observeHub(target, target.hub, now(), signal) } : {}),
     };
     const replay = options.expiredReplay ?? (loginCookie ? await opportunisticReplay(target, loginCookie, options, now) : undefined);
     if (replay) observations.expiredReplay = replay;
@@ -76,6 +80,26 @@ export async function observeServer(target: AuditTarget, options: ObserveOptions
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The hub facts as given, plus the one hub probe: the token in `?token=` alone. It is sent only with a token
+ * credential (the hub's own) and only to a server on the hub's origin, the one a hub server's token goes to anyway.
+ */
+async function observeHub(target: AuditTarget, hub: HubAuditContext, observedAt: Date, signal: AbortSignal | undefined): Promise<HubObservations> {
+  const observed: HubObservations = {
+    base: hub.base,
+    user: hub.user,
+    scopes: [...hub.scopes],
+    observedAt,
+    ...(hub.expiresAt !== undefined ? { expiresAt: hub.expiresAt } : {}),
+    ...(hub.createdAt !== undefined ? { createdAt: hub.createdAt } : {}),
+    ...(hub.signIn !== undefined ? { signIn: hub.signIn } : {}),
+  };
+  if (target.credential.kind === 'token' && sameOriginAsHub(target.endpoint, hub.base)) {
+    observed.tokenInUrl = await probeTokenInUrl(target, target.credential.token, signal);
+  }
+  return observed;
 }
 
 /** Signs in the way the plan says and returns every reply on the way (their Set-Cookie lines are the evidence). */

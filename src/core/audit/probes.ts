@@ -6,7 +6,8 @@ import type { TransportOptions } from '../transport/dispatcher';
 import { headerValue } from '../transport/headers';
 import { describeRequest, replyMessage, type HttpReply, type SendOptions } from '../transport/reply';
 import type { Logger } from '../util/log';
-import type { AuthProbe, CorsProbe, PageProbe, ProbeCredentials, ProbeReply, XsrfProbe } from './observations';
+import { redact, registerSecret } from '../util/redact';
+import type { AuthProbe, CorsProbe, HubObservations, PageProbe, ProbeCredentials, ProbeReply, XsrfProbe } from './observations';
 import { scanPageForToken } from './tokenRules';
 
 /**
@@ -112,4 +113,19 @@ export async function probePage(client: JupyterClient, signal?: AbortSignal): Pr
   const reply = last as HttpReply;
   const scan = reply.status === 200 ? scanPageForToken(reply.text) : { apiTokenAttribute: false, tokenLinks: 0 };
   return { request: describeRequest(reply), status: reply.status, ...scan };
+}
+
+/**
+ * A hub user's server: `GET api/status` with the hub token in `?token=` only (no Authorization header, a fresh jar:
+ * no cookie, no `_xsrf`), through the same transport as every request to this server: its origin guard keeps the
+ * request on the server's own origin. 200 = tokens in URLs are accepted (`allow_token_in_url`, on by default before
+ * JupyterHub 5.0); 403 = refused. The token is registered for redaction first and never kept in the result.
+ */
+export async function probeTokenInUrl(target: ProbeTarget, token: string, signal?: AbortSignal): Promise<NonNullable<HubObservations['tokenInUrl']>> {
+  registerSecret(token);
+  return withProbeClient(target, undefined, async (c) => {
+    const reply = await c.send('GET', 'api/status', opts(signal, { query: { ...NO_TRACK, token } }));
+    const message = replyMessage(reply);
+    return { request: describeRequest(reply), status: reply.status, ...(message !== undefined ? { message: redact(message) } : {}) };
+  });
 }

@@ -1,5 +1,6 @@
 import { expiryEnforcementFindings, loginCookieFindings, rejectedCookieFindings } from './cookieRules';
 import { compareFindings, type Finding, type FindingId } from './findings';
+import { hubFindings } from './hubRules';
 import type { ServerObservations } from './observations';
 import { DEFAULT_AUDIT_POLICY, type AuditPolicy } from './policy';
 import { runtimeFindings } from './runtimeRules';
@@ -25,6 +26,7 @@ export function evaluateAudit(obs: ServerObservations, policy: AuditPolicy = DEF
     ...rejectedCookieFindings(obs),
     ...tokenFindings(obs),
     ...runtimeFindings(obs),
+    ...hubFindings(obs),
   ].sort(compareFindings);
   return {
     findings: all.filter((f) => !policy.silenced.has(f.id)),

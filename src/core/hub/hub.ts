@@ -40,7 +40,7 @@ export interface HubDeps {
   readonly secrets: ServerSecrets;
   readonly log: Logger;
   readonly clock: Clock;
-  readonly transport: TransportOptions;
+  transport: TransportOptions;
   /** Saves a changed entry (a renewed token's id and expiry). */
   readonly save: (entry: SavedHub) => Promise<void>;
   /** The lifetime a renewed token asks for, in seconds. */
@@ -123,6 +123,14 @@ export class HubConnection implements Disposable {
     await old?.close();
     this.scheduleRenewal();
     this.changed.fire();
+  }
+
+  /** New transport options: the next call builds its client with them. */
+  updateTransport(transport: TransportOptions): void {
+    this.deps.transport = transport;
+    const old = this.clientValue;
+    this.clientValue = undefined;
+    void old?.close();
   }
 
   /** The hub API client with the current token. */

@@ -63,6 +63,7 @@ export class HubRegistry implements Disposable {
   private readonly log: Logger;
   private readonly clock: Clock;
   private settings: HubSettings;
+  private transport: TransportOptions;
 
   private readonly subscription: Disposable;
   private readonly checking = new Set<string>();
@@ -71,6 +72,7 @@ export class HubRegistry implements Disposable {
     this.log = deps.log ?? nullLogger;
     this.clock = deps.clock ?? systemClock;
     this.settings = deps.settings ?? DEFAULT_HUB_SETTINGS;
+    this.transport = deps.transport ?? {};
     // A hub server that stops answering may have been stopped on the hub (by its culler, another window, the web
     // UI): ask the hub, so it shows stopped rather than unreachable.
     this.subscription = deps.registry.onDidFail(({ id }) => {
@@ -86,6 +88,12 @@ export class HubRegistry implements Disposable {
 
   updateSettings(settings: HubSettings): void {
     this.settings = settings;
+  }
+
+  /** New shared transport settings (a proxy changed): hub clients are rebuilt on their next use. */
+  updateTransport(transport: TransportOptions): void {
+    this.transport = transport;
+    for (const h of this.hubs.values()) h.updateTransport(this.transportFor());
   }
 
   /** Loads the saved hubs; their servers are listed in the background (a hub that is down stays listed). */
@@ -298,7 +306,7 @@ export class HubRegistry implements Disposable {
   }
 
   private transportFor(): TransportOptions {
-    return transportFor(undefined, this.deps.transport ?? {});
+    return transportFor(undefined, this.transport);
   }
 
   private async saveList(hubs: SavedHub[]): Promise<void> {

@@ -77,6 +77,7 @@ export class ServerConnection implements Disposable {
     private readonly deps: ConnectionDeps,
   ) {
     this.endpoint = endpointFromUrl(id);
+    this.sharedTransport = deps.transport;
     this.stateValue = initialState(deps.clock.now());
     this.cookies = new CookiePersistence(id, deps.secrets, deps.clock, deps.log);
     this.lifecycle = new ConnectionSupervisor(this, deps.clock, deps.lifecycle, deps.log);
@@ -123,9 +124,31 @@ export class ServerConnection implements Disposable {
     return authModeOf(this.sourceValue);
   }
 
-  /** How this server is reached (shared timeouts, its own trust): what its clients and its audit use. */
+  /** How this server is reached (shared timeouts and proxy, its own trust): what its clients and its audit use. */
   get transport(): TransportOptions {
-    return transportFor(reachOf(this.sourceValue), this.deps.transport);
+    return transportFor(reachOf(this.sourceValue), this.sharedTransport, this.reachSecrets);
+  }
+
+  private sharedTransport: TransportOptions;
+
+  /**
+   * New shared transport settings (a proxy setting changed): a live client is rebuilt with them (its sockets closed,
+   * the session kept) and connected again.
+   */
+  async updateTransport(next: TransportOptions): Promise<void> {
+    this.sharedTransport = next;
+    if (!this.clientValue) return;
+    const wasUsable = this.stateValue.kind === 'connected' || this.stateValue.kind === 'idle-expired';
+    await this.disconnect();
+    if (wasUsable) await this.connect().catch(() => undefined);
+  }
+
+  /** The client key's passphrase, read from the secret store before a client is built. */
+  private reachSecrets: { passphrase?: string } = {};
+
+  private async loadReachSecrets(): Promise<void> {
+    const passphrase = reachOf(this.sourceValue)?.trust?.clientCert ? await this.deps.secrets.get('passphrase') : undefined;
+    this.reachSecrets = passphrase !== undefined ? { passphrase } : {};
   }
 
   describe(): string {
@@ -353,6 +376,7 @@ export class ServerConnection implements Disposable {
   async ensureClient(): Promise<JupyterClient> {
     if (this.clientValue) return this.clientValue;
     const credential = await this.credential();
+    await this.loadReachSecrets();
     const jar = await this.cookies.restoreJar();
     const client = clientFor(this.endpoint, this.sourceValue, credential, { transport: this.transport, log: this.deps.log, jar, now: () => this.deps.clock.now() });
     this.subscriptions.push(client.auth.onDidChangeCookies(() => this.cookies.schedule(client)));

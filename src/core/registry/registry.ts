@@ -5,7 +5,8 @@ import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secr
 import { noCredential, type AuthMode, type Credential } from '../session/credentials';
 import type { TransportOptions } from '../transport/dispatcher';
 import { clientFor } from './clientFor';
-import { transportFor } from './transportFor';
+import { transportFor, type SavedTrust } from './transportFor';
+import { proxyUri } from '../transport/proxy';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
 import { InvalidInputError, ServerUnreachableError, type JupyterError } from '../util/errors';
@@ -37,6 +38,20 @@ export interface AddServerInput {
   name?: string;
   authMode?: AuthMode;
   trustedCertificates?: string[];
+  /** Trust files and pins; undefined keeps the saved ones, `null` clears them. */
+  trust?: SavedTrust | null;
+  /** The client key's passphrase (kept in the secret store). */
+  passphrase?: string;
+  /** `direct` or a proxy URL for this server; undefined keeps the saved choice, `null` goes back to the shared settings. */
+  proxy?: string | null;
+}
+
+/** A change to how a server is reached; undefined fields stay, `null`/empty clears. */
+export interface ReachChange {
+  trustedCertificates?: readonly string[];
+  trust?: SavedTrust | null;
+  passphrase?: string;
+  proxy?: string | null;
 }
 
 export interface RegistryChange {
@@ -60,7 +75,7 @@ export class ServerRegistry implements Disposable {
   private readonly subscriptions: Disposable[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly transport: TransportOptions;
+  private transport: TransportOptions;
   private lifecycle: LifecycleSettings;
   private clockJump: ClockJumpDetector | undefined;
   private readonly restarts: RestartAdoption;
@@ -77,6 +92,12 @@ export class ServerRegistry implements Disposable {
   updateLifecycle(settings: LifecycleSettings): void {
     this.lifecycle = settings;
     for (const c of this.connections.values()) c.lifecycle.update(settings);
+  }
+
+  /** New shared transport settings (proxy, OS roots) for every connection; live ones reconnect with them. */
+  async updateTransport(next: TransportOptions): Promise<void> {
+    this.transport = next;
+    await Promise.all([...this.connections.values()].map((c) => c.updateTransport(next)));
   }
 
   /** After the machine slept, every connection in use is re-validated (probe + authenticate) instead of trusted. */
@@ -194,15 +215,27 @@ export class ServerRegistry implements Disposable {
     // An update without certificates keeps the saved ones, and is proven with them.
     const trustedCertificates = input.trustedCertificates ?? previous?.trustedCertificates;
     if (trustedCertificates?.length) entry.trustedCertificates = trustedCertificates;
+    const trust = input.trust === null ? undefined : (input.trust ?? previous?.trust);
+    if (trust) entry.trust = trust;
+    const proxy = input.proxy === null ? undefined : (input.proxy ?? previous?.proxy);
+    if (proxy) {
+      if (proxy !== 'direct' && proxyUri(proxy).authorization) {
+        throw new InvalidInputError('The proxy URL contains a user name or password.', { hint: 'Remove "user:password@"; set the proxy credential in http.proxyAuthorization.' });
+      }
+      entry.proxy = proxy;
+    }
+    const secrets = new ServerSecrets(this.deps.secrets, id);
+    const passphrase = input.passphrase ?? (entry.trust?.clientCert ? await secrets.get('passphrase') : undefined);
     // Proven as it will be saved.
-    const probe = clientFor(pasted.endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, this.transport), log: this.log });
+    const probe = clientFor(pasted.endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, this.transport, { passphrase }), log: this.log });
     try {
       await probe.probeVersion(signal);
       await probe.authenticate(signal);
     } finally {
       await probe.close();
     }
-    const secrets = new ServerSecrets(this.deps.secrets, id);
+    if (input.passphrase !== undefined) await secrets.set('passphrase', input.passphrase);
+    else if (!entry.trust?.clientCert) await secrets.delete('passphrase');
     if (credential.kind === 'token') await secrets.set('token', credential.token);
     if (credential.kind === 'password') await secrets.set('password', credential.password);
     // The other secret kind is stale now (a password replaced by a token, say).
@@ -210,6 +243,56 @@ export class ServerRegistry implements Disposable {
     if (credential.kind !== 'password') await secrets.delete('password');
     await this.saveList([...this.saved.servers.filter((s) => s.id !== id), entry]);
     const c = this.update(id, (source) => withEntry(source, entry));
+    if (c.client) await c.disconnect();
+    this.changed.fire({});
+    await c.connect(signal);
+    return c;
+  }
+
+  /**
+   * Changes how a saved server is reached (its trust: CA files, a trusted certificate, a client certificate, pins;
+   * its proxy choice), proven with its saved credential before anything is saved: a change that does not work
+   * loses nothing. A discovered server that is not saved yet is saved by this.
+   */
+  async updateReach(id: string, change: ReachChange, signal?: AbortSignal): Promise<ServerConnection> {
+    const c = this.connections.get(id);
+    if (!c) throw new InvalidInputError(`No server ${id} is known.`, { hint: 'Add it first.' });
+    if (c.source.kind === 'hub') throw new InvalidInputError('A hub\'s server is reached as its hub is.', { hint: 'Change the trust of the hub instead.' });
+    const previous = this.saved.servers.find((s) => s.id === id);
+    const credential = await c.credential();
+    const entry: SavedServer = previous
+      ? { ...previous }
+      : { id, authMode: c.authMode, credential: credential.kind, addedAt: new Date(this.clock.now()).toISOString() };
+    if (change.trustedCertificates !== undefined) {
+      if (change.trustedCertificates.length) entry.trustedCertificates = [...change.trustedCertificates];
+      else delete entry.trustedCertificates;
+    }
+    if (change.trust !== undefined) {
+      if (change.trust) entry.trust = change.trust;
+      else delete entry.trust;
+    }
+    if (change.proxy !== undefined) {
+      if (change.proxy) {
+        if (change.proxy !== 'direct' && proxyUri(change.proxy).authorization) {
+          throw new InvalidInputError('The proxy URL contains a user name or password.', { hint: 'Remove "user:password@"; set the proxy credential in http.proxyAuthorization.' });
+        }
+        entry.proxy = change.proxy;
+      } else delete entry.proxy;
+    }
+    const secrets = new ServerSecrets(this.deps.secrets, id);
+    const passphrase = change.passphrase ?? (entry.trust?.clientCert ? await secrets.get('passphrase') : undefined);
+    const probe = clientFor(c.endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, this.transport, { passphrase }), log: this.log });
+    try {
+      await probe.probeVersion(signal);
+      await probe.authenticate(signal);
+    } finally {
+      await probe.close();
+    }
+    if (change.passphrase !== undefined) await secrets.set('passphrase', change.passphrase);
+    else if (!entry.trust?.clientCert) await secrets.delete('passphrase');
+    if (!previous && credential.kind === 'token') await secrets.set('token', credential.token);
+    await this.saveList([...this.saved.servers.filter((s) => s.id !== id), entry]);
+    this.update(id, (source) => withEntry(source, entry));
     if (c.client) await c.disconnect();
     this.changed.fire({});
     await c.connect(signal);

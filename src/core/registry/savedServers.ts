@@ -2,6 +2,8 @@ import { endpointFromUrl } from '../server/endpoint';
 import { AUTH_MODES, type AuthMode } from '../session/credentials';
 import type { Logger } from '../util/log';
 import type { StateStore } from './stateStore';
+import type { SavedTrust } from './transportFor';
+import { normalisePin } from '../transport/tlsTrust';
 
 /** A server the user added, as persisted: no secret in here (secrets live in the SecretStore by id). */
 export interface SavedServer {
@@ -13,6 +15,10 @@ export interface SavedServer {
   credential: 'token' | 'password' | 'none';
   /** PEM certificates trusted for this server only (a private CA or its self-signed certificate). */
   trustedCertificates?: string[];
+  /** Trust files and pins for this server (paths and fingerprints; a key's passphrase is in the secret store). */
+  trust?: SavedTrust;
+  /** `direct`, or a proxy URL for this server only (no credentials in it); absent: the shared proxy settings. */
+  proxy?: string;
   addedAt: string;
 }
 
@@ -44,6 +50,9 @@ export function readSavedServers(state: StateStore, log: Logger): SavedServerLis
       const entry: SavedServer = { id, authMode, credential, addedAt: typeof s.addedAt === 'string' ? s.addedAt : new Date(0).toISOString() };
       if (typeof s.name === 'string' && s.name) entry.name = s.name;
       if (Array.isArray(s.trustedCertificates)) entry.trustedCertificates = s.trustedCertificates.filter((c): c is string => typeof c === 'string');
+      const trust = readTrust(s.trust);
+      if (trust) entry.trust = trust;
+      if (typeof s.proxy === 'string' && s.proxy) entry.proxy = s.proxy;
       out.push(entry);
     } catch (err) {
       log.warn(`skipping a saved server entry that is not valid (${(err as Error).message})`);
@@ -55,4 +64,31 @@ export function readSavedServers(state: StateStore, log: Logger): SavedServerLis
 
 export async function writeSavedServers(state: StateStore, list: SavedServerList): Promise<void> {
   await state.update(SAVED_SERVERS_KEY, [...list.servers, ...list.unreadable]);
+}
+
+/** A saved trust object, keeping what is well-formed (a pin that is no fingerprint is dropped). */
+function readTrust(raw: unknown): SavedTrust | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const t = raw as Record<string, unknown>;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+  const caFiles = strings(t['caFiles']);
+  const pins = strings(t['pins']).flatMap((p) => {
+    try {
+      return [normalisePin(p)];
+    } catch {
+      return [];
+    }
+  });
+  const cc = t['clientCert'] as Record<string, unknown> | undefined;
+  const clientCert =
+    cc && typeof cc['pfxFile'] === 'string'
+      ? { pfxFile: cc['pfxFile'] }
+      : cc && typeof cc['certFile'] === 'string' && typeof cc['keyFile'] === 'string'
+        ? { certFile: cc['certFile'], keyFile: cc['keyFile'] }
+        : undefined;
+  const out: { caFiles?: string[]; pins?: string[]; clientCert?: NonNullable<SavedTrust['clientCert']> } = {};
+  if (caFiles.length) out.caFiles = caFiles;
+  if (pins.length) out.pins = pins;
+  if (clientCert) out.clientCert = clientCert;
+  return Object.keys(out).length ? out : undefined;
 }

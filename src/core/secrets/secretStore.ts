@@ -9,7 +9,8 @@ export interface SecretStore {
   readonly onDidChange: Event<{ key: string }>;
 }
 
-export type SecretKind = 'token' | 'password' | 'cookies';
+/** `passphrase`: of a server's client-certificate key. */
+export type SecretKind = 'token' | 'password' | 'cookies' | 'passphrase';
 
 const PREFIX = 'secure-jupyter-connections';
 
@@ -20,7 +21,7 @@ export function secretKey(serverId: string, kind: SecretKind): string {
 
 /** The reverse of `secretKey`, for change events; undefined for keys that are not ours. */
 export function parseSecretKey(key: string): { serverId: string; kind: SecretKind } | undefined {
-  const m = /^secure-jupyter-connections\/(token|password|cookies)\/(.+)$/.exec(key);
+  const m = /^secure-jupyter-connections\/(token|password|cookies|passphrase)\/(.+)$/.exec(key);
   return m ? { kind: m[1] as SecretKind, serverId: m[2] as string } : undefined;
 }
 
@@ -76,8 +77,8 @@ export class ServerSecrets {
     return new ServerSecrets(this.store, serverId);
   }
 
-  /** Removes the token, the password and the cookies. */
+  /** Removes the token, the password, the cookies and a key's passphrase. */
   async deleteAll(): Promise<void> {
-    for (const kind of ['token', 'password', 'cookies'] as const) await this.delete(kind);
+    for (const kind of ['token', 'password', 'cookies', 'passphrase'] as const) await this.delete(kind);
   }
 }

@@ -8,6 +8,7 @@
 export const FINDING_IDS = [
   'auth-disabled',
   'plain-http-remote',
+  'hub-plain-http',
   'cors-any-origin',
   'runtime-file-readable',
   'login-cookie-not-secure',
@@ -19,10 +20,17 @@ export const FINDING_IDS = [
   'login-cookie-expiry-not-enforced',
   'cookie-rejected',
   'token-in-url',
+  'hub-token-in-url-accepted',
+  'hub-token-long-lived',
+  'hub-token-excess-scopes',
   'token-in-page',
+  'hub-token-can-mint',
 ] as const;
 
 export type FindingId = (typeof FINDING_IDS)[number];
+
+/** The findings about a hub a server belongs to (its transport, its token), not about the server itself. */
+export type HubFindingId = Extract<FindingId, `hub-${string}`>;
 
 export function isFindingId(value: string): value is FindingId {
   return (FINDING_IDS as readonly string[]).includes(value);

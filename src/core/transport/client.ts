@@ -14,6 +14,7 @@ import {
   JupyterError,
   KernelNotFoundError,
   NotAJupyterServerError,
+  TlsFailureError,
   UnexpectedReplyError,
   XsrfRejectedError,
   isJupyterError,
@@ -22,6 +23,7 @@ import {
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
+import { inspectCertificate, type TlsTrust } from './tlsTrust';
 import { exchange } from './exchange';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
 
@@ -68,6 +70,7 @@ export class JupyterClient implements Disposable {
   readonly auth: ServerAuth;
   readonly log: Logger;
   private readonly transport: ServerTransport;
+  private readonly tlsTrust: TlsTrust | undefined;
   private forbiddenProbe: Promise<ForbiddenCause> | undefined;
   private disposed = false;
   private readonly now: () => number;
@@ -87,6 +90,7 @@ export class JupyterClient implements Disposable {
     const jar = options.jar ?? new ServerCookieJar(undefined, () => new Date(this.now()));
     this.auth = new ServerAuth(this.endpoint, options.credential, options.mode ?? 'auto', jar, this.log);
     this.transport = createServerTransport(this.endpoint, this.auth, this.log, options.transport);
+    this.tlsTrust = options.transport?.tls;
   }
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
@@ -202,7 +206,7 @@ export class JupyterClient implements Disposable {
 
   /** The server's version from the public `GET api`, or NotAJupyterServer. */
   async probeVersion(signal?: AbortSignal): Promise<string> {
-    const reply = await this.send('GET', 'api', probeOptions(signal));
+    const reply = await this.send('GET', 'api', probeOptions(signal)).catch((err: unknown) => this.withCertificate(err));
     if (reply.status === 403) throw this.hostError();
     const version = reply.status === 200 ? tryVersion(reply.text) : undefined;
     if (version === undefined) {
@@ -212,6 +216,28 @@ export class JupyterClient implements Disposable {
       );
     }
     return version;
+  }
+
+  /**
+   * A refused certificate, with what it says: the certificate is read in a second handshake (verification on,
+   * nothing sent) so the error can name its subject, issuer, validity and fingerprint. Direct https servers only.
+   */
+  private async withCertificate(err: unknown): Promise<never> {
+    const e = toJupyterError(err, this.endpoint.id);
+    const url = this.endpoint.baseUrl;
+    if (!(e instanceof TlsFailureError) || url.protocol !== 'https:' || this.endpoint.socketPath || this.transport.route.kind !== 'direct') throw e;
+    const cert = await inspectCertificate(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443), this.tlsTrust).catch(() => undefined);
+    if (!cert) throw e;
+    const out = new TlsFailureError(
+      `${e.message} It presented a certificate for "${cert.subject}" issued by "${cert.issuer}"${cert.selfSigned ? ' (self-signed)' : ''}, valid ${cert.validFrom.slice(0, 10)} to ${cert.validTo.slice(0, 10)}, SHA-256 fingerprint ${cert.fingerprint256}.`,
+      {
+        serverUrl: this.endpoint.id,
+        cause: err,
+        hint: "Compare the fingerprint with the one the server's administrator gives you; if they match, trust the certificate (or its CA) for this server only. Verification is never turned off.",
+      },
+    );
+    out.certificate = cert;
+    throw out;
   }
 
   /** Logs in once for all callers that saw the session end under `generation`. */

@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls';
+import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
 import type { ServerAuth } from '../session/serverAuth';
@@ -6,22 +6,24 @@ import { undici } from '../util/libs';
 import type { Logger } from '../util/log';
 import { HandshakeLog } from './handshakes';
 import { authInterceptor, cookieInterceptor, loggingInterceptor, originGuard, xsrfInterceptor } from './interceptors';
+import { proxyPlan, type ProxyOverride, type ProxyPlan, type ProxySettings } from './proxy';
+import { tlsOptions, type TlsTrust } from './tlsTrust';
 
-/** Trust for one server, in addition to the system's roots. Verification itself is never turned off. */
-export interface TlsTrust {
-  /** PEM certificates (a private CA, or a self-signed server certificate) trusted for this server only. */
-  ca?: readonly string[];
-}
+export type { TlsTrust };
 
 export interface TransportOptions {
   tls?: TlsTrust;
+  /** The editor's (or environment's) proxy settings, shared by every server. */
+  proxy?: ProxySettings;
+  /** This server's own choice: `direct` or a proxy URL. */
+  proxyOverride?: ProxyOverride;
   connectTimeoutMs?: number;
   /** How long to wait for response headers (kernel starts can take a while). */
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
 }
 
-export const DEFAULT_TRANSPORT: Required<Omit<TransportOptions, 'tls'>> = {
+export const DEFAULT_TRANSPORT: Required<Omit<TransportOptions, 'tls' | 'proxy' | 'proxyOverride'>> = {
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,
@@ -31,6 +33,8 @@ export interface ServerTransport {
   /** The composed dispatcher: REST calls and WebSocket handshakes both go through it. */
   readonly dispatcher: Dispatcher;
   readonly handshakes: HandshakeLog;
+  /** How it reaches the server (direct, or which proxy): for logs, the audit and error messages. */
+  readonly route: ProxyPlan;
   close(): Promise<void>;
 }
 
@@ -45,14 +49,11 @@ export function createServerTransport(
   options: TransportOptions = {},
 ): ServerTransport {
   const o = { ...DEFAULT_TRANSPORT, ...options };
-  const connect: Record<string, unknown> = { timeout: o.connectTimeoutMs };
-  if (endpoint.socketPath !== undefined) connect['socketPath'] = endpoint.socketPath;
-  if (options.tls?.ca && options.tls.ca.length > 0) connect['ca'] = [...rootCertificates, ...options.tls.ca];
-  const agent = new (undici().Agent)({
-    connect,
+  const route = proxyPlan(endpoint, options.proxyOverride, options.proxy);
+  const agent = baseDispatcher(endpoint, route, options.tls, {
+    connectTimeout: o.connectTimeoutMs,
     headersTimeout: o.headersTimeoutMs,
     bodyTimeout: o.bodyTimeoutMs,
-    keepAliveTimeout: 10_000,
   });
   const handshakes = new HandshakeLog();
   const dispatcher = agent.compose(
@@ -66,8 +67,56 @@ export function createServerTransport(
   return {
     dispatcher,
     handshakes,
+    route,
     close: async () => {
       await agent.close().catch(() => agent.destroy());
     },
   };
+}
+
+interface Timeouts {
+  connectTimeout: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+/**
+ * The undici dispatcher under the interceptors: an Agent (direct, TCP or unix socket), a ProxyAgent (this server's
+ * own proxy) or an EnvHttpProxyAgent (the shared settings, their NO_PROXY applied by undici). Every TLS connection
+ * (to the server, and to an https proxy) verifies with the server's trust; a pin disables TLS session reuse, since
+ * Node skips `checkServerIdentity` on resumed sessions.
+ */
+function baseDispatcher(endpoint: ServerEndpoint, route: ProxyPlan, trust: TlsTrust | undefined, t: Timeouts): Dispatcher {
+  const tls = tlsOptions(trust);
+  const pinned = (trust?.pins?.length ?? 0) > 0;
+  const connect: Record<string, unknown> = { ...tls, timeout: t.connectTimeout, ...(pinned ? { maxCachedSessions: 0 } : {}) };
+  if (endpoint.socketPath !== undefined) connect['socketPath'] = endpoint.socketPath;
+  const common = { headersTimeout: t.headersTimeout, bodyTimeout: t.bodyTimeout, keepAliveTimeout: 10_000 };
+  switch (route.kind) {
+    case 'direct':
+      return new (undici().Agent)({ ...common, connect });
+    case 'proxy':
+      return new (undici().ProxyAgent)({
+        ...common,
+        uri: route.uri,
+        ...(route.authorization ? { token: route.authorization } : {}),
+        requestTls: connect,
+        proxyTls: proxyTls(trust, t),
+      });
+    case 'shared':
+      return new (undici().EnvHttpProxyAgent)({
+        ...common,
+        ...(route.uri ? { httpProxy: route.uri, httpsProxy: route.uri } : {}),
+        noProxy: route.noProxy,
+        ...(route.authorization ? { token: route.authorization } : {}),
+        connect,
+        requestTls: connect,
+        proxyTls: proxyTls(trust, t),
+      } as ConstructorParameters<typeof Undici.EnvHttpProxyAgent>[0]);
+  }
+}
+
+/** TLS to an https proxy: verified against the public and OS roots (http.proxyStrictSSL cannot turn that off). */
+function proxyTls(trust: TlsTrust | undefined, t: Timeouts): Record<string, unknown> {
+  return { ...tlsOptions(trust?.systemCa ? { systemCa: trust.systemCa } : undefined), timeout: t.connectTimeout };
 }

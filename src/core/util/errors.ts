@@ -91,8 +91,22 @@ export class OriginRejectedError extends JupyterError {
 export class NotAJupyterServerError extends JupyterError {
   readonly code = 'NotAJupyterServer';
 }
+/** What a refused server certificate says (tlsTrust.ts fills it in), for a person to compare before trusting it. */
+export interface PresentedCertificate {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly fingerprint256: string;
+  readonly selfSigned: boolean;
+  readonly pem: string;
+  readonly verifyError?: string;
+}
+
 export class TlsFailureError extends JupyterError {
   readonly code = 'TlsFailure';
+  /** The certificate the server presented, when it could be read. */
+  certificate: PresentedCertificate | undefined;
 }
 export class CrossOriginBlockedError extends JupyterError {
   readonly code = 'CrossOriginBlocked';

@@ -5,6 +5,8 @@ import { countBySeverity, type Severity } from '../../core/audit/findings';
 import { applySilencing } from '../../core/audit/silencing';
 import type { ServerConnection } from '../../core/registry/connection';
 import type { ServerRegistry } from '../../core/registry/registry';
+import type { HubRegistry } from '../../core/hub/hubs';
+import { hubAuditContextFor } from '../../core/audit/hubRules';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/log';
 import { onDidChangeSecuritySettings, readSecuritySettings, silencedForServer, type SecuritySettings } from './securitySettings';
@@ -39,9 +41,12 @@ export class SecurityState implements Disposable {
     private readonly registry: ServerRegistry,
     runtimeDirs: () => readonly string[],
     log: Logger,
+    hubs?: HubRegistry,
   ) {
     this.service = new AuditService({
       log,
+      // A hub's server is audited with its hub's facts (token lifetime and scopes, plain http, tokens in URLs).
+      hubContext: (s) => hubAuditContextFor(s, (id) => hubs?.get(id)?.entry),
       policy: () => this.settings.policy,
       runtimeDirs: (server) => runtimeDirsFor(server, runtimeDirs()),
     });
