@@ -1,6 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
-import { InvalidInputError } from '../util/errors';
+import { InvalidInputError, type PresentedCertificate } from '../util/errors';
 
 /**
  * Trust for one server, in addition to the public roots (and the OS roots when given). Verification itself is never
@@ -64,20 +64,9 @@ export function tlsOptions(trust: TlsTrust | undefined): ConnectionOptions {
   return o;
 }
 
-/** What a server's certificate says, for a person to compare before trusting it. */
-export interface CertificateFacts {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly validFrom: string;
-  readonly validTo: string;
-  /** `AB:CD:…` */
-  readonly fingerprint256: string;
-  readonly selfSigned: boolean;
+/** What a server's certificate says, for a person to compare before trusting it (the PEM included, to trust it). */
+export interface CertificateFacts extends PresentedCertificate {
   readonly subjectAltName?: string;
-  /** The PEM, to trust it for this server when the user says so. */
-  readonly pem: string;
-  /** Why verification failed (Node's code, e.g. DEPTH_ZERO_SELF_SIGNED_CERT), or undefined when it passed. */
-  readonly verifyError?: string;
 }
 
 export function certificateFacts(x: X509Certificate, verifyError?: string): CertificateFacts {
