@@ -180,6 +180,9 @@ export class HubConnection implements Disposable {
   async start(serverName: string, onProgress: (e: SpawnProgress) => void = () => undefined, signal?: AbortSignal): Promise<HubServer> {
     const client = await this.client();
     const o = signal ? { signal } : {};
+    // The hub holds its answer until the server is up (or 10 s): show it starting meanwhile.
+    this.serversValue = this.serversValue.map((s) => (s.name === serverName ? { ...s, model: { ...s.model, pending: 'spawn' as const } } : s));
+    this.changed.fire();
     try {
       const outcome = await startServer(client, this.user, serverName, o);
       onProgress({ progress: outcome === 'ready' ? 100 : 0, message: outcome === 'ready' ? 'Server ready' : 'Server requested' });
@@ -195,6 +198,7 @@ export class HubConnection implements Disposable {
       }
       return server;
     } catch (err) {
+      await this.refresh().catch(() => undefined);
       throw this.noted(err);
     } finally {
       this.changed.fire();
