@@ -233,7 +233,7 @@ export class JupyterClient implements Disposable {
       {
         serverUrl: this.endpoint.id,
         cause: err,
-        hint: "Compare the fingerprint with the one the server's administrator gives you; if they match, trust the certificate (or its CA) for this server only. Verification is never turned off.",
+        hint: "The certificate is not trusted. Compare the fingerprint with the one the server's administrator gives you; if they match, trust the certificate (or its CA) for this server only. Verification is never turned off.",
       },
     );
     out.certificate = cert;
