@@ -76,8 +76,7 @@ export class HubRegistry implements Disposable {
     // A hub server that stops answering may have been stopped on the hub (by its culler, another window, the web
     // UI): ask the hub, so it shows stopped rather than unreachable.
     this.subscription = deps.registry.onDidFail(({ id }) => {
-      const c = deps.registry.get(id);
-      const hub = c?.source.kind === 'hub' ? this.hubs.get(c.source.hub.id) : undefined;
+      const hub = this.hubOfServer(id);
       if (!hub || this.checking.has(hub.id)) return;
       this.checking.add(hub.id);
       void this.refresh(hub)

@@ -11,19 +11,19 @@ import { endpointFromUrl, isLocalEndpoint, type ServerEndpoint } from '../server
 import type { AuthMode, Credential } from '../session/credentials';
 import type { JupyterClient } from '../transport/client';
 import type { TransportOptions } from '../transport/dispatcher';
-import { transportFor } from './transportFor';
 import type { Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
-import { JupyterError, ServerStoppedError, isRetryable, needsUser, toJupyterError } from '../util/errors';
+import { JupyterError, isRetryable, needsUser, toJupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { KernelConnection } from '../kernel/kernelConnection';
 import { ConnectionSupervisor, type LifecycleSettings } from '../lifecycle/supervisor';
 import { CookiePersistence } from './cookiePersistence';
+import { ConnectionReach } from './connectionReach';
 import { clientFor } from './clientFor';
 import { InsecureReasons, observedInsecure, type InsecureReason } from './insecureReasons';
 import type { SavedServer } from './savedServers';
-import { authModeOf, credentialOf, entryOf, hubOf, isStoppedHubServer, nameOf, reachOf, sameSource, type RuntimeSighting, type ServerSource } from './serverSource';
+import { authModeOf, credentialOf, entryOf, nameOf, sameSource, stoppedError, type RuntimeSighting, type ServerSource } from './serverSource';
 
 export interface ConnectionDeps {
   secrets: ServerSecrets;
@@ -70,6 +70,7 @@ export class ServerConnection implements Disposable {
   /** Kernel connections opened through this server, by kernel id. */
   readonly kernelConnections = new Map<string, KernelConnection>();
   readonly lifecycle: ConnectionSupervisor;
+  private readonly reach: ConnectionReach;
 
   constructor(
     readonly id: string,
@@ -77,7 +78,7 @@ export class ServerConnection implements Disposable {
     private readonly deps: ConnectionDeps,
   ) {
     this.endpoint = endpointFromUrl(id);
-    this.sharedTransport = deps.transport;
+    this.reach = new ConnectionReach(deps.transport, deps.secrets);
     this.stateValue = initialState(deps.clock.now());
     this.cookies = new CookiePersistence(id, deps.secrets, deps.clock, deps.log);
     this.lifecycle = new ConnectionSupervisor(this, deps.clock, deps.lifecycle, deps.log);
@@ -126,29 +127,19 @@ export class ServerConnection implements Disposable {
 
   /** How this server is reached (shared timeouts and proxy, its own trust): what its clients and its audit use. */
   get transport(): TransportOptions {
-    return transportFor(reachOf(this.sourceValue), this.sharedTransport, this.reachSecrets);
+    return this.reach.transport(this.sourceValue);
   }
-
-  private sharedTransport: TransportOptions;
 
   /**
    * New shared transport settings (a proxy setting changed): a live client is rebuilt with them (its sockets closed,
    * the session kept) and connected again.
    */
   async updateTransport(next: TransportOptions): Promise<void> {
-    this.sharedTransport = next;
+    this.reach.shared = next;
     if (!this.clientValue) return;
     const wasUsable = this.stateValue.kind === 'connected' || this.stateValue.kind === 'idle-expired';
     await this.disconnect();
     if (wasUsable) await this.connect().catch(() => undefined);
-  }
-
-  /** The client key's passphrase, read from the secret store before a client is built. */
-  private reachSecrets: { passphrase?: string } = {};
-
-  private async loadReachSecrets(): Promise<void> {
-    const passphrase = reachOf(this.sourceValue)?.trust?.clientCert ? await this.deps.secrets.get('passphrase') : undefined;
-    this.reachSecrets = passphrase !== undefined ? { passphrase } : {};
   }
 
   describe(): string {
@@ -213,7 +204,9 @@ export class ServerConnection implements Disposable {
   private async doConnect(signal?: AbortSignal): Promise<void> {
     this.apply({ type: 'connect' });
     try {
-      this.assertRunning();
+      // A hub's server is connected to only while the hub says it runs: started on purpose, never by connecting.
+      const stopped = stoppedError(this.sourceValue, this.id);
+      if (stopped) throw stopped;
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
       await this.authenticate(client, signal);
@@ -230,15 +223,6 @@ export class ServerConnection implements Disposable {
     // before the file is written): look now, so a new token is adopted at once rather than at the next file event.
     if (this.runtime?.gone && this.deps.refreshDiscoveredToken) void this.deps.refreshDiscoveredToken(this).catch(() => undefined);
     await this.refreshKernels(signal).catch(() => undefined);
-  }
-
-  /** A hub's server is connected to only while the hub says it runs: it is started on purpose, never by connecting. */
-  private assertRunning(): void {
-    const hub = hubOf(this.sourceValue);
-    if (!hub || !isStoppedHubServer(hub)) return;
-    const what = hub.server.name ? `The server "${hub.server.name}" on ${hub.hub.label}` : `The default server on ${hub.hub.label}`;
-    const phase = hub.server.pending === 'spawn' ? 'is still starting' : hub.server.pending === 'stop' ? 'is stopping' : 'is stopped';
-    throw new ServerStoppedError(`${what} ${phase}.`, { serverUrl: this.id, hint: 'Start it from the Jupyter Servers view (Start Server), then connect.' });
   }
 
   /**
@@ -376,7 +360,7 @@ export class ServerConnection implements Disposable {
   async ensureClient(): Promise<JupyterClient> {
     if (this.clientValue) return this.clientValue;
     const credential = await this.credential();
-    await this.loadReachSecrets();
+    await this.reach.load(this.sourceValue);
     const jar = await this.cookies.restoreJar();
     const client = clientFor(this.endpoint, this.sourceValue, credential, { transport: this.transport, log: this.deps.log, jar, now: () => this.deps.clock.now() });
     this.subscriptions.push(client.auth.onDidChangeCookies(() => this.cookies.schedule(client)));

@@ -4,9 +4,8 @@ import { parsePastedUrl } from '../discovery/pastedUrl';
 import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secretStore';
 import { noCredential, type AuthMode, type Credential } from '../session/credentials';
 import type { TransportOptions } from '../transport/dispatcher';
-import { clientFor } from './clientFor';
-import { transportFor, type SavedTrust } from './transportFor';
-import { proxyUri } from '../transport/proxy';
+import type { SavedTrust } from './transportFor';
+import { proveReach, saveReachSecrets, withReach, type ReachChange } from './reach';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
 import { InvalidInputError, ServerUnreachableError, type JupyterError } from '../util/errors';
@@ -46,13 +45,7 @@ export interface AddServerInput {
   proxy?: string | null;
 }
 
-/** A change to how a server is reached; undefined fields stay, `null`/empty clears. */
-export interface ReachChange {
-  trustedCertificates?: readonly string[];
-  trust?: SavedTrust | null;
-  passphrase?: string;
-  proxy?: string | null;
-}
+export type { ReachChange };
 
 export interface RegistryChange {
   /** The server that changed; undefined when the list itself changed. */
@@ -204,7 +197,7 @@ export class ServerRegistry implements Disposable {
       throw new InvalidInputError('A password cannot be used with the token authentication mode.', { hint: 'Choose cookie or auto.' });
     }
     const previous = this.saved.servers.find((s) => s.id === id);
-    const entry: SavedServer = {
+    let entry: SavedServer = {
       id,
       authMode,
       credential: credential.kind,
@@ -212,30 +205,15 @@ export class ServerRegistry implements Disposable {
     };
     const name = input.name ?? previous?.name;
     if (name) entry.name = name;
-    // An update without certificates keeps the saved ones, and is proven with them.
-    const trustedCertificates = input.trustedCertificates ?? previous?.trustedCertificates;
-    if (trustedCertificates?.length) entry.trustedCertificates = trustedCertificates;
-    const trust = input.trust === null ? undefined : (input.trust ?? previous?.trust);
-    if (trust) entry.trust = trust;
-    const proxy = input.proxy === null ? undefined : (input.proxy ?? previous?.proxy);
-    if (proxy) {
-      if (proxy !== 'direct' && proxyUri(proxy).authorization) {
-        throw new InvalidInputError('The proxy URL contains a user name or password.', { hint: 'Remove "user:password@"; set the proxy credential in http.proxyAuthorization.' });
-      }
-      entry.proxy = proxy;
-    }
+    // An update without certificates, trust or proxy keeps the saved ones, and is proven with them.
+    if (previous?.trustedCertificates) entry.trustedCertificates = previous.trustedCertificates;
+    if (previous?.trust) entry.trust = previous.trust;
+    if (previous?.proxy) entry.proxy = previous.proxy;
+    entry = withReach(entry, input);
     const secrets = new ServerSecrets(this.deps.secrets, id);
-    const passphrase = input.passphrase ?? (entry.trust?.clientCert ? await secrets.get('passphrase') : undefined);
     // Proven as it will be saved.
-    const probe = clientFor(pasted.endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, this.transport, { passphrase }), log: this.log });
-    try {
-      await probe.probeVersion(signal);
-      await probe.authenticate(signal);
-    } finally {
-      await probe.close();
-    }
-    if (input.passphrase !== undefined) await secrets.set('passphrase', input.passphrase);
-    else if (!entry.trust?.clientCert) await secrets.delete('passphrase');
+    await proveReach(pasted.endpoint, entry, credential, { secrets, transport: this.transport, log: this.log, passphrase: input.passphrase }, signal);
+    await saveReachSecrets(secrets, entry, input.passphrase);
     if (credential.kind === 'token') await secrets.set('token', credential.token);
     if (credential.kind === 'password') await secrets.set('password', credential.password);
     // The other secret kind is stale now (a password replaced by a token, say).
@@ -260,36 +238,10 @@ export class ServerRegistry implements Disposable {
     if (c.source.kind === 'hub') throw new InvalidInputError('A hub\'s server is reached as its hub is.', { hint: 'Change the trust of the hub instead.' });
     const previous = this.saved.servers.find((s) => s.id === id);
     const credential = await c.credential();
-    const entry: SavedServer = previous
-      ? { ...previous }
-      : { id, authMode: c.authMode, credential: credential.kind, addedAt: new Date(this.clock.now()).toISOString() };
-    if (change.trustedCertificates !== undefined) {
-      if (change.trustedCertificates.length) entry.trustedCertificates = [...change.trustedCertificates];
-      else delete entry.trustedCertificates;
-    }
-    if (change.trust !== undefined) {
-      if (change.trust) entry.trust = change.trust;
-      else delete entry.trust;
-    }
-    if (change.proxy !== undefined) {
-      if (change.proxy) {
-        if (change.proxy !== 'direct' && proxyUri(change.proxy).authorization) {
-          throw new InvalidInputError('The proxy URL contains a user name or password.', { hint: 'Remove "user:password@"; set the proxy credential in http.proxyAuthorization.' });
-        }
-        entry.proxy = change.proxy;
-      } else delete entry.proxy;
-    }
+    const entry = withReach(previous ?? { id, authMode: c.authMode, credential: credential.kind, addedAt: new Date(this.clock.now()).toISOString() }, change);
     const secrets = new ServerSecrets(this.deps.secrets, id);
-    const passphrase = change.passphrase ?? (entry.trust?.clientCert ? await secrets.get('passphrase') : undefined);
-    const probe = clientFor(c.endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, this.transport, { passphrase }), log: this.log });
-    try {
-      await probe.probeVersion(signal);
-      await probe.authenticate(signal);
-    } finally {
-      await probe.close();
-    }
-    if (change.passphrase !== undefined) await secrets.set('passphrase', change.passphrase);
-    else if (!entry.trust?.clientCert) await secrets.delete('passphrase');
+    await proveReach(c.endpoint, entry, credential, { secrets, transport: this.transport, log: this.log, passphrase: change.passphrase }, signal);
+    await saveReachSecrets(secrets, entry, change.passphrase);
     if (!previous && credential.kind === 'token') await secrets.set('token', credential.token);
     await this.saveList([...this.saved.servers.filter((s) => s.id !== id), entry]);
     this.update(id, (source) => withEntry(source, entry));

@@ -1,5 +1,6 @@
 import type { RuntimeServerInfo } from '../discovery/runtimeFile';
 import type { HubServerModel } from '../server/hubServer';
+import { ServerStoppedError } from '../util/errors';
 import type { ServerSecrets } from '../secrets/secretStore';
 import { noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../session/credentials';
 import type { SavedServer } from './savedServers';
@@ -89,6 +90,14 @@ function sameSighting(a: RuntimeSighting | undefined, b: RuntimeSighting | undef
 
 export function entryOf(s: ServerSource): SavedServer | undefined {
   return s.kind === 'saved' ? s.entry : undefined;
+}
+
+/** Why a hub's server cannot be connected to now (stopped, starting, stopping), or undefined. */
+export function stoppedError(s: ServerSource, serverUrl: string): ServerStoppedError | undefined {
+  if (s.kind !== 'hub' || !isStoppedHubServer(s)) return undefined;
+  const what = s.server.name ? `The server "${s.server.name}" on ${s.hub.label}` : `The default server on ${s.hub.label}`;
+  const phase = s.server.pending === 'spawn' ? 'is still starting' : s.server.pending === 'stop' ? 'is stopping' : 'is stopped';
+  return new ServerStoppedError(`${what} ${phase}.`, { serverUrl, hint: 'Start it from the Jupyter Servers view (Start Server), then connect.' });
 }
 
 /** The name the user gave the server (a hub's server: the hub's name and the server's), if any. */

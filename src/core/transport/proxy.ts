@@ -35,6 +35,7 @@ export function proxyPlan(endpoint: ServerEndpoint, override: ProxyOverride, sha
   if (override) {
     const u = proxyUri(override);
     const authorization = u.authorization ?? shared?.authorization;
+    if (authorization) registerSecret(authorization);
     return { kind: 'proxy', uri: u.href, ...(authorization ? { authorization } : {}) };
   }
   const u = shared?.uri ? proxyUri(shared.uri) : undefined;

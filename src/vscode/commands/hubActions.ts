@@ -7,6 +7,7 @@ import { toAbortSignal } from '../platform/progress';
 import { hubServerLabel } from '../presentation/hubPresentation';
 import { isHubNode, isServerNode } from '../tree/nodes';
 import { addHub } from './addHub';
+import { confirmOption } from './serverActions';
 import type { CommandDeps } from './deps';
 
 /** Start Server, Stop Server, New Named Server…, Delete Named Server, Sign In to Hub…, Remove Hub. */
@@ -246,8 +247,4 @@ function validServerName(v: string, taken: ReadonlySet<string>): string | undefi
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) return vscode.l10n.t('Use letters, digits, "-", "_" and "." (up to 63), starting with a letter or digit.');
   if (taken.has(name)) return vscode.l10n.t('There is already a server named "{0}".', name);
   return undefined;
-}
-
-function confirmOption(arg: unknown): boolean {
-  return !(typeof arg === 'object' && arg !== null && !Array.isArray(arg) && (arg as { confirm?: unknown }).confirm === false);
 }

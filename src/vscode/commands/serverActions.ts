@@ -61,7 +61,8 @@ interface ConfirmOptions {
   confirm?: boolean;
 }
 
-function confirmOption(arg: unknown): boolean {
+/** False when the options say `{ confirm: false }` (tests, scripted use): skip the confirmation dialog. */
+export function confirmOption(arg: unknown): boolean {
   return !(typeof arg === 'object' && arg !== null && !Array.isArray(arg) && (arg as ConfirmOptions).confirm === false);
 }
 

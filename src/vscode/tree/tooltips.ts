@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import type { HubConnection } from '../../core/hub/hub';
 import type { KernelModel, SessionModel } from '../../core/rest';
 import type { ServerConnection } from '../../core/registry/connection';
 import { describePlan } from '../../core/session/credentials';
+import { hubExpiry } from '../presentation/hubPresentation';
 import { authLabel, relativeTime, serverLabel, stateDetail, stateHint, versionLabel } from '../presentation/serverPresentation';
 
 /** Markdown tooltips. Values go through appendText (escaped); nothing secret is known to these functions' inputs. */
@@ -11,6 +13,21 @@ function field(md: vscode.MarkdownString, name: string, value: string | number |
   md.appendMarkdown(`**${name}:** `);
   md.appendText(String(value));
   md.appendMarkdown('  \n');
+}
+
+/** A hub: where it is, who is signed in, the token's expiry and scopes, and why it needs the user, if it does. */
+export function hubTooltip(hub: HubConnection, servers: number): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown('$(server-environment) **');
+  md.appendText(hub.label);
+  md.appendMarkdown('**  \n');
+  field(md, vscode.l10n.t('Hub'), hub.base.id);
+  field(md, vscode.l10n.t('User'), hub.user);
+  field(md, vscode.l10n.t('Token'), hubExpiry(hub));
+  field(md, vscode.l10n.t('Token scopes'), hub.entry.scopes.join(', ') || vscode.l10n.t('unknown'));
+  field(md, vscode.l10n.t('Servers'), servers);
+  if (hub.status.kind === 'signed-out' || hub.status.kind === 'unreachable') field(md, vscode.l10n.t('State'), hub.status.error);
+  return md;
 }
 
 export function serverTooltip(c: ServerConnection, notebookKernels = 0): vscode.MarkdownString {

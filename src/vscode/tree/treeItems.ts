@@ -6,7 +6,7 @@ import { hubOf, nameOf, savedSecretOf } from '../../core/registry/serverSource';
 import { hubExpiry, hubServerLabel, hubStatusLabel, phaseIcon, phaseLabel } from '../presentation/hubPresentation';
 import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';
 import type { ServerGroup } from './nodes';
-import { kernelTooltip, serverTooltip, sessionPath } from './tooltips';
+import { hubTooltip, kernelTooltip, serverTooltip, sessionPath } from './tooltips';
 
 /**
  * `viewItem` context values: "server" followed by flags the menus match with regular expressions
@@ -49,22 +49,10 @@ export function hubItem(hub: HubConnection, servers: number): vscode.TreeItem {
   const parts = [hub.entry.version ? `JupyterHub ${hub.entry.version}` : undefined, status, hubExpiry(hub).replace(/\.$/, '')];
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
   item.iconPath = new vscode.ThemeIcon(hub.status.kind === 'signed-out' ? 'key' : 'server-environment', hub.status.kind === 'ok' || hub.status.kind === 'unknown' ? undefined : new vscode.ThemeColor('list.warningForeground'));
-  const tip = new vscode.MarkdownString(undefined, true);
-  tip.appendMarkdown(`**${escapeMd(hub.label)}**  \n`);
-  tip.appendMarkdown(`${vscode.l10n.t('Hub')}: ${escapeMd(hub.base.id)}  \n`);
-  tip.appendMarkdown(`${vscode.l10n.t('User')}: ${escapeMd(hub.user)}  \n`);
-  tip.appendMarkdown(`${escapeMd(hubExpiry(hub))}  \n`);
-  tip.appendMarkdown(`${vscode.l10n.t('Token scopes')}: ${escapeMd(hub.entry.scopes.join(', ') || vscode.l10n.t('unknown'))}  \n`);
-  tip.appendMarkdown(vscode.l10n.t('{0} server(s)', servers));
-  if (hub.status.kind === 'signed-out' || hub.status.kind === 'unreachable') tip.appendMarkdown(`  \n${escapeMd(hub.status.error)}`);
-  item.tooltip = tip;
+  item.tooltip = hubTooltip(hub, servers);
   item.contextValue = hub.status.kind === 'signed-out' ? 'hub signedOut' : 'hub';
   item.accessibilityInformation = { label: `${hub.label}, ${item.description}` };
   return item;
-}
-
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (m) => `\\${m}`);
 }
 
 /** `notebookKernels`: how many of its kernels notebooks in this VS Code use through our provider. */
