@@ -22,10 +22,12 @@ export interface StartOptions {
   /** A plain-text password (hashed for the server); implies no token unless `token` is given. */
   password?: string;
   baseUrl?: string;
+  /** The address to listen on (default 127.0.0.1; the runtime file's URL then names it). */
+  ip?: string;
   /** Listen on a unix socket in a temp dir instead of a TCP port. */
   sock?: boolean;
-  /** Serve https with a self-signed certificate for 127.0.0.1/localhost. */
-  tls?: boolean;
+  /** Serve https: `true` with a self-signed certificate for 127.0.0.1/localhost, or with the given files. */
+  tls?: boolean | TlsFiles;
   /** App traits as Python literals: { cookie_options: '{"expires_days": 0.0007}' } → c.ServerApp.cookie_options = … */
   traits?: Record<string, string>;
   /** Extra raw lines for the config file. */
@@ -35,6 +37,18 @@ export interface StartOptions {
   runtimeDir?: string;
   port?: number;
   env?: Record<string, string>;
+}
+
+/** https with given files (test/servers/testCa.ts makes them). */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The PEM to trust when probing (the CA that signed `certFile`, or the certificate itself): `RunningJupyter.certPem`. */
+  readonly certPem: string;
+  /** A CA file: the server then requires a client certificate it signed (`c.<App>.client_ca`). */
+  readonly clientCa?: string;
+  /** PEMs the harness presents when it probes readiness (needed with `clientCa`). */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
 }
 
 export interface RunningJupyter {
@@ -128,10 +142,13 @@ export async function startJupyter(options: StartOptions): Promise<RunningJupyte
   if (o.password !== undefined) lines.push(`c.${app}.password = ${py(hashPassword(o.password))}`);
   if (o.baseUrl) lines.push(`c.${app}.base_url = ${py(o.baseUrl)}`);
   let certPem: string | undefined;
+  let probeCert: { cert: string; key: string } | undefined;
   if (o.tls) {
-    const c = selfSignedCert();
+    const c = o.tls === true ? selfSignedCert() : o.tls;
     lines.push(`c.${app}.certfile = ${py(c.certFile)}`, `c.${app}.keyfile = ${py(c.keyFile)}`);
     certPem = c.certPem;
+    if (o.tls !== true && o.tls.clientCa) lines.push(`c.${app}.client_ca = ${py(o.tls.clientCa)}`);
+    if (o.tls !== true && o.tls.clientCert) probeCert = { cert: o.tls.clientCert.cert, key: o.tls.clientCert.key };
   }
   for (const [k, v] of Object.entries(o.traits ?? {})) lines.push(`c.${app}.${k} = ${v}`);
   lines.push(...(o.configLines ?? []));
@@ -139,7 +156,7 @@ export async function startJupyter(options: StartOptions): Promise<RunningJupyte
   writeFileSync(join(configDir, configName), lines.join('\n') + '\n');
 
   const exe = o.flavor === 'notebook' ? 'jupyter-notebook' : 'jupyter-server';
-  const args = ['--allow-root', '--ip=127.0.0.1', `--${app}.${o.flavor === 'notebook' ? 'notebook_dir' : 'root_dir'}=${rootDir}`];
+  const args = ['--allow-root', `--ip=${o.ip ?? '127.0.0.1'}`, `--${app}.${o.flavor === 'notebook' ? 'notebook_dir' : 'root_dir'}=${rootDir}`];
   if (sock) args.push(`--sock=${sock}`);
   else args.push(`--port=${port}`);
   args.push(...(o.extraArgs ?? []));
@@ -184,7 +201,7 @@ export async function startJupyter(options: StartOptions): Promise<RunningJupyte
     if (existsSync(runtimeFile)) {
       try {
         url = (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { url: string }).url;
-        if (await answers(url, sock, certPem)) break;
+        if (await answers(url, sock, certPem, probeCert)) break;
       } catch {
         /* file half-written or server not ready */
       }
@@ -216,12 +233,12 @@ export async function startJupyter(options: StartOptions): Promise<RunningJupyte
   };
 }
 
-function answers(url: string, sock: string | undefined, ca: string | undefined): Promise<boolean> {
+function answers(url: string, sock: string | undefined, ca: string | undefined, clientCert?: { cert: string; key: string }): Promise<boolean> {
   return new Promise((resolve) => {
     const u = sock ? new URL('http://localhost' + new URL(url).pathname) : new URL(url);
     const path = u.pathname + 'api';
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
-      { host: u.hostname, port: u.port, path, socketPath: sock, ca, timeout: 2000 },
+      { host: u.hostname, port: u.port, path, socketPath: sock, ca, ...(clientCert ?? {}), timeout: 2000 },
       (res) => {
         res.resume();
         resolve(res.statusCode === 200);

@@ -1,7 +1,10 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
 import type { ServerAuth } from '../session/serverAuth';
+import { ServerUnreachableError } from '../util/errors';
 import { undici } from '../util/libs';
 import type { Logger } from '../util/log';
 import { HandshakeLog } from './handshakes';
@@ -56,14 +59,16 @@ export function createServerTransport(
     bodyTimeout: o.bodyTimeoutMs,
   });
   const handshakes = new HandshakeLog();
-  const dispatcher = agent.compose(
+  const interceptors = [
     loggingInterceptor(log),
     handshakes.interceptor(),
     xsrfInterceptor(auth),
     cookieInterceptor(auth),
     authInterceptor(auth),
     originGuard(endpoint),
-  );
+  ];
+  // Innermost: a proxy's refusal of the tunnel becomes an error saying so before anything else sees it.
+  const dispatcher = agent.compose(...(route.kind === 'direct' ? interceptors : [proxyRefusal(endpoint, route), ...interceptors]));
   return {
     dispatcher,
     handshakes,
@@ -119,4 +124,59 @@ function baseDispatcher(endpoint: ServerEndpoint, route: ProxyPlan, trust: TlsTr
 /** TLS to an https proxy: verified against the public and OS roots (http.proxyStrictSSL cannot turn that off). */
 function proxyTls(trust: TlsTrust | undefined, t: Timeouts): Record<string, unknown> {
   return { ...tlsOptions(trust?.systemCa ? { systemCa: trust.systemCa } : undefined), timeout: t.connectTimeout };
+}
+
+/**
+ * undici reports a proxy that refuses the CONNECT tunnel (a 407 for a missing or wrong credential, a 403, a 502) as
+ * a RequestAbortedError ("Proxy response (407) !== 200 when HTTP Tunneling"), which reads as a cancelled operation.
+ * This turns it into ServerUnreachable naming the proxy (its URL holds no credential) and its status.
+ */
+function proxyRefusal(endpoint: ServerEndpoint, route: Exclude<ProxyPlan, { kind: 'direct' }>) {
+  return (dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch =>
+    (opts, handler) =>
+      dispatch(opts, new ProxyRefusalHandler(handler, endpoint, route));
+}
+
+class ProxyRefusalHandler implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly endpoint: ServerEndpoint,
+    private readonly route: Exclude<ProxyPlan, { kind: 'direct' }>,
+  ) {}
+  onRequestStart(c: Dispatcher.DispatchController, context: unknown): void {
+    this.inner.onRequestStart?.(c, context);
+  }
+  onRequestUpgrade(c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    this.inner.onRequestUpgrade?.(c, statusCode, headers, socket);
+  }
+  onResponseStart(c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.inner.onResponseStart?.(c, statusCode, headers, statusMessage);
+  }
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.inner.onResponseData?.(c, chunk);
+  }
+  onResponseEnd(c: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.inner.onResponseEnd?.(c, trailers);
+  }
+  onResponseError(c: Dispatcher.DispatchController, error: Error): void {
+    const status = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(error?.message ?? '')?.[1];
+    if (status === undefined) {
+      this.inner.onResponseError?.(c, error);
+      return;
+    }
+    const proxy = this.route.uri ? `The proxy ${this.route.uri}` : 'The proxy (from the environment)';
+    const serverUrl = this.endpoint.id;
+    this.inner.onResponseError?.(
+      c,
+      new ServerUnreachableError(`${proxy} refused to connect to ${serverUrl} (${status}${status === '407' ? ' Proxy Authentication Required' : ''}).`, {
+        serverUrl,
+        status: Number(status),
+        cause: error,
+        hint:
+          status === '407'
+            ? 'The proxy wants a (different) credential: set http.proxyAuthorization, or check the user name and password.'
+            : 'Check the proxy setting, and that the proxy may connect to this server (or add it to http.noProxy).',
+      }),
+    );
+  }
 }

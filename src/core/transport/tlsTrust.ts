@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { checkServerIdentity, connect as tlsConnect, rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, createSecureContext, rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { InvalidInputError, type PresentedCertificate } from '../util/errors';
 
 /**
@@ -28,9 +28,12 @@ export function normalisePin(text: string): string {
   return hex.match(/../g)!.join(':');
 }
 
-/** An error the pin check raises; its message names both fingerprints. */
+/**
+ * An error the pin check raises; its message names both fingerprints. It has no `code`: a TLS failure is worded by
+ * its code when it has one (toJupyterError), which would hide the fingerprints; `reason` tells it apart instead.
+ */
 export class PinMismatchError extends Error {
-  readonly code = 'ERR_SJC_CERT_PIN_MISMATCH';
+  readonly reason = 'ERR_SJC_CERT_PIN_MISMATCH';
 }
 
 /**
@@ -44,6 +47,7 @@ export function tlsOptions(trust: TlsTrust | undefined): ConnectionOptions {
   const extra = [...(trust?.systemCa ?? []), ...(trust?.ca ?? [])];
   if (extra.length > 0) o.ca = [...rootCertificates, ...extra];
   const cc = trust?.clientCert;
+  if (cc) checkClientCert(cc);
   if (cc && 'pfx' in cc) {
     o.pfx = cc.pfx;
     if (cc.passphrase !== undefined) o.passphrase = cc.passphrase;
@@ -62,6 +66,25 @@ export function tlsOptions(trust: TlsTrust | undefined): ConnectionOptions {
     };
   }
   return o;
+}
+
+/**
+ * A client certificate that cannot be loaded (a wrong or missing passphrase, a key that is not the certificate's)
+ * is refused here, as InvalidInput naming what is wrong: otherwise it fails inside every connection attempt with
+ * OpenSSL's bare text ("mac verify failure"), which reads as an unreachable server. The passphrase is never in it.
+ */
+function checkClientCert(cc: NonNullable<TlsTrust['clientCert']>): void {
+  try {
+    createSecureContext('pfx' in cc ? { pfx: cc.pfx, passphrase: cc.passphrase ?? '' } : { cert: cc.cert, key: cc.key, ...(cc.passphrase !== undefined ? { passphrase: cc.passphrase } : {}) });
+  } catch (err) {
+    const detail = String((err as Error)?.message ?? err).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/i, '');
+    const what = 'pfx' in cc ? 'The client certificate (PKCS#12)' : 'The client certificate and key';
+    throw new InvalidInputError(`${what} could not be loaded (${detail}).`, {
+      hint: /mac verify|decrypt|passphrase|password|interrupted|cancelled/i.test(detail)
+        ? "The passphrase is wrong or missing: set the client certificate's passphrase again."
+        : 'Check that the certificate and its matching key are PEM (or one PKCS#12 bundle) and that the passphrase is right.',
+    });
+  }
 }
 
 /** What a server's certificate says, for a person to compare before trusting it (the PEM included, to trust it). */
@@ -116,7 +139,7 @@ export function inspectCertificate(host: string, port: number, trust: TlsTrust |
       if (facts) return;
       try {
         const x = socket.getPeerX509Certificate();
-        if (x) facts = certificateFacts(x, error ? String((error as { code?: unknown }).code ?? error.message) : undefined);
+        if (x) facts = certificateFacts(x, error ? String(error instanceof PinMismatchError ? error.reason : ((error as { code?: unknown }).code ?? error.message)) : undefined);
       } catch {
         // no certificate to read (the handshake did not get that far)
       }
