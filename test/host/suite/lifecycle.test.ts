@@ -123,10 +123,12 @@ describe('session lifecycle in VS Code: idle expiry, silent re-login, a restarte
       await first.kill();
       servers.push(await startJupyter({ flavor: 'server', port, token: 'lc-token-2' }));
       const expired = shownWhen(api, c, 'auth-expired', 'the saved token refused');
-      const reconnected = whenState(c, (k) => k === 'connected', 'reconnected with the new token');
       // The next use meets the restarted server.
       await vscode.commands.executeCommand('secureJupyter.refresh');
       const refused = await expired;
+      // Waited for only now: made earlier, it would be satisfied at once by the connection still looking connected
+      // before the restart was noticed, and the checks below would race the recovery saving the new token.
+      const reconnected = whenState(c, (k) => k === 'connected', 'reconnected with the new token');
       assert.equal(refused.icon, 'key');
       assert.match(refused.statusText, /session expired/);
       assert.equal(refused.statusBackground, 'statusBarItem.errorBackground');
