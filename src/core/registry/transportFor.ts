@@ -11,6 +11,8 @@ export interface SavedTrust {
   readonly clientCert?: { readonly certFile: string; readonly keyFile: string } | { readonly pfxFile: string };
   /** SHA-256 fingerprints the server's certificate must match (after normal verification). */
   readonly pins?: readonly string[];
+  /** The issuer of the certificate pinned from a presented one (not known for a pin typed in): the audit compares it. */
+  readonly pinIssuer?: string;
 }
 
 /** What a server's entry says about reaching it (a saved server, or one being added). */
