@@ -20,6 +20,8 @@ export const COMMANDS = {
   stopHubServer: 'secureJupyter.stopHubServer',
   newNamedServer: 'secureJupyter.newNamedServer',
   deleteNamedServer: 'secureJupyter.deleteNamedServer',
+  trustCertificate: 'secureJupyter.trustCertificate',
+  setServerProxy: 'secureJupyter.setServerProxy',
 } as const;
 
 export const VIEW_ID = 'secureJupyter.servers';

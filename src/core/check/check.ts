@@ -2,7 +2,7 @@ import { shutdownKernel, startKernel } from '../rest';
 import { KernelChannel } from '../kernel/channel';
 import { describePlan } from '../session/credentials';
 import type { JupyterClient } from '../transport/client';
-import { JupyterError, toJupyterError } from '../util/errors';
+import { JupyterError, TlsFailureError, toJupyterError, type PresentedCertificate } from '../util/errors';
 import { redact } from '../util/redact';
 
 export type CheckStepName = 'reach' | 'authenticate' | 'xsrf' | 'start-kernel' | 'kernel-websocket' | 'cleanup';
@@ -19,6 +19,8 @@ export interface CheckStep {
   skipped?: boolean;
   /** The typed error code of a failed step. */
   error?: string;
+  /** The certificate a TLS failure refused: what a person compares before trusting it. */
+  certificate?: PresentedCertificate;
 }
 
 export interface CheckReport {
@@ -58,7 +60,7 @@ export async function runCheck(client: JupyterClient, options: CheckOptions = {}
     } catch (err) {
       failed = true;
       const e = err instanceof JupyterError ? err : toJupyterError(err, client.endpoint.id);
-      push({ name, ok: false, ms: Math.round(performance.now() - t0), detail: e.describe(), error: e.code });
+      push({ name, ok: false, ms: Math.round(performance.now() - t0), detail: e.describe(), error: e.code, ...(e instanceof TlsFailureError && e.certificate ? { certificate: e.certificate } : {}) });
     }
   };
   const push = (s: CheckStep): void => {

@@ -1,3 +1,5 @@
+import type { PresentedCertificate } from '../util/errors';
+
 /**
  * A server connection's state, as pure transitions: `transition(state, event, now)` returns the next state, or
  * the same object when the event does not apply (so callers can tell). No timers and no I/O here.
@@ -15,6 +17,8 @@ export type ConnectionStateKind =
 export interface StateError {
   code: string;
   message: string;
+  /** A refused server certificate (TlsFailure): what a person compares before trusting it. */
+  certificate?: PresentedCertificate;
 }
 
 export interface ConnectionState {

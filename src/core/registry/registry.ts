@@ -4,7 +4,6 @@ import { parsePastedUrl } from '../discovery/pastedUrl';
 import { ServerSecrets, parseSecretKey, type SecretStore } from '../secrets/secretStore';
 import { noCredential, type AuthMode, type Credential } from '../session/credentials';
 import type { TransportOptions } from '../transport/dispatcher';
-import type { SavedTrust } from './transportFor';
 import { proveReach, saveReachSecrets, withReach, type ReachChange } from './reach';
 import { systemClock, type Clock } from '../util/clock';
 import type { Disposable } from '../util/disposable';
@@ -29,20 +28,14 @@ export interface RegistryDeps {
   lifecycle?: LifecycleSettings;
 }
 
-export interface AddServerInput {
+/** A server to add, and how it is reached (undefined reach fields keep the saved ones, `null` clears them). */
+export interface AddServerInput extends ReachChange {
   /** What the user pasted; a `?token=` in it is moved to the secret store. */
   url: string;
   /** A token or password given separately (wins over a token in the URL). */
   credential?: Credential;
   name?: string;
   authMode?: AuthMode;
-  trustedCertificates?: string[];
-  /** Trust files and pins; undefined keeps the saved ones, `null` clears them. */
-  trust?: SavedTrust | null;
-  /** The client key's passphrase (kept in the secret store). */
-  passphrase?: string;
-  /** `direct` or a proxy URL for this server; undefined keeps the saved choice, `null` goes back to the shared settings. */
-  proxy?: string | null;
 }
 
 export type { ReachChange };

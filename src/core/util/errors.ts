@@ -55,7 +55,8 @@ export abstract class JupyterError extends Error {
   }
 
   /** The code and the one-line description, as a connection state keeps them. */
-  summary(): { code: ErrorCode; message: string } {
+  /** Plain data for the connection's state (what the explorer and status bar show). */
+  summary(): { code: ErrorCode; message: string; certificate?: PresentedCertificate } {
     return { code: this.code, message: this.describe() };
   }
 }
@@ -107,6 +108,11 @@ export class TlsFailureError extends JupyterError {
   readonly code = 'TlsFailure';
   /** The certificate the server presented, when it could be read. */
   certificate: PresentedCertificate | undefined;
+
+  /** With the certificate: the explorer shows it, and offers to trust it, from the connection's state. */
+  override summary(): { code: ErrorCode; message: string; certificate?: PresentedCertificate } {
+    return { ...super.summary(), ...(this.certificate ? { certificate: this.certificate } : {}) };
+  }
 }
 export class CrossOriginBlockedError extends JupyterError {
   readonly code = 'CrossOriginBlocked';

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { parsePastedUrl } from '../../core/discovery/pastedUrl';
 import type { ServerConnection } from '../../core/registry/connection';
+import type { ReachChange } from '../../core/registry/reach';
 import { AUTH_MODES, noCredential, passwordCredential, tokenCredential, type AuthMode, type Credential } from '../../core/session/credentials';
 import { InvalidInputError } from '../../core/util/errors';
 import { showError } from '../platform/errors';
@@ -9,6 +10,7 @@ import { versionLabel } from '../presentation/serverPresentation';
 import { askCredential, askServerUrl } from './credentialPrompts';
 import type { CommandDeps } from './deps';
 import { COMMANDS } from '../ids';
+import { trustForAdd } from './trustCertificate';
 
 /**
  * Arguments that skip every prompt (tests, other extensions' links, "Enter Credentials" after a failure):
@@ -63,7 +65,18 @@ export async function addServer(deps: CommandDeps, arg?: unknown): Promise<strin
       }
     }
     const input = { url, ...(credential ? { credential } : {}), ...(given?.name ? { name: given.name } : {}), ...(given?.authMode ? { authMode: given.authMode } : {}) };
-    const c = await withCancellableProgress(vscode.l10n.t('Connecting to {0}…', pasted.endpoint.id), (signal) => deps.registry.add(input, signal));
+    const add = (change?: ReachChange): Thenable<ServerConnection> =>
+      withCancellableProgress(vscode.l10n.t('Connecting to {0}…', pasted.endpoint.id), (signal) => deps.registry.add({ ...input, ...change }, signal));
+    let c: ServerConnection;
+    try {
+      c = await add();
+    } catch (err) {
+      // A refused certificate: shown, and trusted for this server only if the person says so after comparing it.
+      const change = interactive ? await trustForAdd(pasted.endpoint.id, err, deps.registry.get(pasted.endpoint.id)?.savedEntry) : undefined;
+      if (change === null) return undefined;
+      if (!change) throw err;
+      c = await add(change);
+    }
     deps.log.info(`added ${c.id} (${c.savedEntry?.credential ?? 'none'} credential)`);
     if (interactive) announce(c, pasted.notes);
     return c.id;

@@ -8,6 +8,8 @@ import { testConnection } from './testConnection';
 import { addHub } from './addHub';
 import { deleteNamedServer, newNamedServer, removeHub, signInToHub, startHubServer, stopHubServer } from './hubActions';
 import { runSecurityAudit, showSecurityReport } from './securityCommands';
+import { setServerProxy } from './serverProxy';
+import { trustCertificate, type TrustArgs } from './trustCertificate';
 
 /** Add JupyterHub…'s second argument (Add Server hands over a pasted hub URL): only its string fields. */
 function prefillOf(v: unknown): { url?: string; user?: string } {
@@ -48,6 +50,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.stopHubServer]: (arg, options) => stopHubServer(deps, arg, options),
     [COMMANDS.newNamedServer]: (arg, name) => newNamedServer(deps, arg, name),
     [COMMANDS.deleteNamedServer]: (arg, options) => deleteNamedServer(deps, arg, options),
+    [COMMANDS.trustCertificate]: (arg, given) => trustCertificate(deps, arg, given as TrustArgs | undefined),
+    [COMMANDS.setServerProxy]: (arg, given) => setServerProxy(deps, arg, typeof given === 'string' ? given : undefined),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

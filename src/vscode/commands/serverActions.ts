@@ -7,6 +7,7 @@ import { isOnline, serverLabel } from '../presentation/serverPresentation';
 import type { CommandDeps } from './deps';
 import { COMMANDS } from '../ids';
 import { resolveServer } from './target';
+import { offerTrust } from './trustCertificate';
 
 /** Connect, Disconnect, Sign Out, Forget Credentials, Remove Server, Copy Server URL. Each returns whether it acted. */
 
@@ -33,7 +34,8 @@ export async function connect(deps: CommandDeps, arg: unknown): Promise<boolean>
       });
       return false;
     }
-    showError(vscode.l10n.t('Could not connect to {0}:', serverLabel(c)), err, c.id);
+    const prefix = vscode.l10n.t('Could not connect to {0}:', serverLabel(c));
+    if (!offerTrust(prefix, err, c)) showError(prefix, err, c.id);
     return false;
   }
 }

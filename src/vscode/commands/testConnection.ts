@@ -6,6 +6,7 @@ import { serverLabel } from '../presentation/serverPresentation';
 import type { CommandDeps } from './deps';
 import { COMMANDS } from '../ids';
 import { resolveServer } from './target';
+import { offerTrust } from './trustCertificate';
 import { reportMarkdown, stepMark, stepTitle } from './testReport';
 
 /**
@@ -25,7 +26,8 @@ export async function testConnection(deps: CommandDeps, arg: unknown): Promise<C
       return runCheck(client, { signal, onStep: (s) => progress.report(`${stepMark(s)} ${stepTitle(s.name)}`) });
     });
   } catch (err) {
-    showError(vscode.l10n.t('Test Connection to {0} did not finish:', label), err, c.id);
+    const prefix = vscode.l10n.t('Test Connection to {0} did not finish:', label);
+    if (!offerTrust(prefix, err, c)) showError(prefix, err, c.id);
     return undefined;
   } finally {
     // A check on a server that was not connected leaves it as it was.
@@ -33,13 +35,14 @@ export async function testConnection(deps: CommandDeps, arg: unknown): Promise<C
   }
   deps.log.info(`test connection ${c.id}: ${report.steps.map((s) => `${s.name} ${s.ok ? 'ok' : s.skipped ? 'skipped' : 'FAILED'}`).join(', ')}`);
   void deps.poller.refreshAll();
-  void presentResult(deps, report, label);
+  void presentResult(deps, report, label, c.id);
   return report;
 }
 
-async function presentResult(deps: CommandDeps, report: CheckReport, label: string): Promise<void> {
+async function presentResult(deps: CommandDeps, report: CheckReport, label: string, id: string): Promise<void> {
   const details = vscode.l10n.t('Show Details');
   const showLog = vscode.l10n.t('Show Log');
+  const trust = vscode.l10n.t('Trust Certificate…');
   const passed = report.steps.filter((s) => s.ok).length;
   let choice: string | undefined;
   if (report.ok) {
@@ -47,8 +50,11 @@ async function presentResult(deps: CommandDeps, report: CheckReport, label: stri
   } else {
     const failed = report.steps.find((s) => !s.ok && !s.skipped);
     const why = failed ? `${stepTitle(failed.name)}: ${failed.detail}` : '';
-    choice = await vscode.window.showWarningMessage(vscode.l10n.t('Test Connection to {0} failed at {1}', label, why), details, showLog);
+    // A refused certificate (named in the detail): trusting it is the way on, after comparing it there.
+    const offer = failed?.certificate ? [trust] : [];
+    choice = await vscode.window.showWarningMessage(vscode.l10n.t('Test Connection to {0} failed at {1}', label, why), ...offer, details, showLog);
   }
   if (choice === details) await deps.reports.show(`test-${label}`, reportMarkdown(report, label, new Date()));
   else if (choice === showLog) await vscode.commands.executeCommand(COMMANDS.showLog);
+  else if (choice === trust) await vscode.commands.executeCommand(COMMANDS.trustCertificate, id);
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { HubConnection } from '../../core/hub/hub';
 import type { KernelModel, SessionModel } from '../../core/rest';
 import type { ServerConnection } from '../../core/registry/connection';
+import { describeTrust } from '../../core/registry/trustChoices';
 import { describePlan } from '../../core/session/credentials';
 import { hubExpiry } from '../presentation/hubPresentation';
 import { authLabel, relativeTime, serverLabel, stateDetail, stateHint, versionLabel } from '../presentation/serverPresentation';
@@ -56,7 +57,17 @@ export function serverTooltip(c: ServerConnection, notebookKernels = 0): vscode.
   }
   const saved = c.savedEntry;
   if (saved) field(md, vscode.l10n.t('Added'), new Date(saved.addedAt).toLocaleString(vscode.env.language));
+  const trust = describeTrust(c.savedEntry);
+  if (trust.length) field(md, vscode.l10n.t('Trust'), trust.join('; '));
   if (c.state.error) field(md, vscode.l10n.t('Last error'), c.state.error.message);
+  const refused = c.state.error?.certificate;
+  if (refused) {
+    field(md, vscode.l10n.t('Refused certificate'), `${refused.subject}${refused.selfSigned ? vscode.l10n.t(' (self-signed)') : ''}`);
+    field(md, vscode.l10n.t('Issued by'), refused.issuer);
+    field(md, vscode.l10n.t('Valid'), `${refused.validFrom.slice(0, 10)} – ${refused.validTo.slice(0, 10)}`);
+    field(md, vscode.l10n.t('SHA-256'), refused.fingerprint256);
+    field(md, vscode.l10n.t('To trust it'), vscode.l10n.t('Compare the fingerprint with the one the administrator gives you, then use Trust Certificate… on this server.'));
+  }
   for (const reason of c.insecure) {
     md.appendMarkdown('$(warning) ');
     md.appendText(vscode.l10n.t('Insecure: {0}', reason.text));

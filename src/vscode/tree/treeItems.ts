@@ -3,6 +3,7 @@ import type { KernelModel, SessionModel } from '../../core/rest';
 import type { ServerConnection } from '../../core/registry/connection';
 import { serverPhase, type HubConnection } from '../../core/hub/hub';
 import { hubOf, nameOf, savedSecretOf } from '../../core/registry/serverSource';
+import { hasOwnCertificate, hasOwnProxy } from '../../core/registry/trustChoices';
 import { hubExpiry, hubServerLabel, hubStatusLabel, phaseIcon, phaseLabel } from '../presentation/hubPresentation';
 import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';
 import type { ServerGroup } from './nodes';
@@ -10,7 +11,8 @@ import { hubTooltip, kernelTooltip, serverTooltip, sessionPath } from './tooltip
 
 /**
  * `viewItem` context values: "server" followed by flags the menus match with regular expressions
- * (`viewItem =~ /^server\b.*\bonline\b/`): online|offline, saved, credential, discovered.
+ * (`viewItem =~ /^server\b.*\bonline\b/`): online|offline, saved, credential, discovered, https (its certificate
+ * is its own to trust), certificateRefused (the last connection refused its certificate), proxiable.
  */
 export function serverContextValue(c: ServerConnection): string {
   const hub = hubOf(c.source);
@@ -26,6 +28,9 @@ export function serverContextValue(c: ServerConnection): string {
   if (c.savedEntry) flags.push('saved');
   if (savedSecretOf(c.source) !== 'none') flags.push('credential');
   if (c.runtime) flags.push('discovered');
+  if (hasOwnCertificate(c)) flags.push('https');
+  if (c.state.error?.certificate) flags.push('certificateRefused');
+  if (hasOwnProxy(c)) flags.push('proxiable');
   return flags.join(' ');
 }
 
