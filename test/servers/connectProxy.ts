@@ -41,6 +41,11 @@ export interface ConnectProxy {
   readonly events: readonly ProxyEvent[];
   /** Emits `'event'` (ProxyEvent) as each one is recorded. */
   readonly emitter: EventEmitter;
+  /**
+   * Request lines (`GET /api/kernels/…/channels`) seen in plain-http traffic inside the tunnels, oldest first: a
+   * request sent on a tunnel that was already open (a kept-alive connection) shows here, not as a new CONNECT.
+   */
+  readonly tunnelled: readonly string[];
   /** Tunnels currently open. */
   openTunnels(): number;
   /**
@@ -58,6 +63,10 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   const events: ProxyEvent[] = [];
   const emitter = new EventEmitter();
   const sockets = new Set<Duplex>();
+  const tunnelled: string[] = [];
+  const sniff = (chunk: Buffer): void => {
+    for (const m of chunk.toString('latin1').matchAll(/^(GET|POST|PUT|PATCH|DELETE) (\S+) HTTP\/1\.1\r$/gm)) tunnelled.push(`${m[1]} ${m[2]}`);
+  };
   let tunnels = 0;
   const track = (s: Duplex): void => {
     sockets.add(s);
@@ -138,7 +147,11 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       upstream.once('close', () => tunnels--);
       record({ ...base, status: 200 });
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) upstream.write(head);
+      if (head.length) {
+        sniff(head);
+        upstream.write(head);
+      }
+      client.on('data', sniff);
       upstream.pipe(client);
       client.pipe(upstream);
     });
@@ -182,6 +195,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     url: `http://127.0.0.1:${port}`,
     port,
     events,
+    tunnelled,
     emitter,
     openTunnels: () => tunnels,
     waitFor,

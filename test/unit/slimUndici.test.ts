@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -29,6 +30,16 @@ describe('the slim undici entry of the bundle', () => {
       assert.equal(typeof slim[name], 'function', `undici().${name} is used in src/ but missing from scripts/bundle/undici-slim.cjs`);
       assert.equal(slim[name], real[name], `undici().${name} in the slim entry is not undici's own`);
     }
+  });
+
+  it('gives the dispatchers undici\'s request API on their own (ProxyAgent tunnels with client.connect)', () => {
+    // A child process loads the slim entry alone, as the bundle does (here undici's index has already run).
+    const script = `require(${JSON.stringify(join(repo, 'scripts', 'bundle', 'undici-slim.cjs'))});
+      const D = require('undici/lib/dispatcher/dispatcher');
+      if (require.cache[require.resolve('undici')]) process.exit(3);
+      process.exit(['connect', 'request', 'upgrade'].every((m) => typeof D.prototype[m] === 'function') ? 0 : 1);`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: repo });
+    assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
   });
 
   it('is never destructured (the check above reads `undici().Name` uses only)', () => {
