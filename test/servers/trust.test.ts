@@ -159,6 +159,7 @@ describe('per-server TLS trust against a real jupyter-server', () => {
       const e = await failure(wrong.probeVersion(), 'TlsFailure');
       assert.ok(e.message.includes(pki.server.fingerprint256), `names the server's fingerprint: ${e.message}`);
       assert.ok(e.message.includes(wrongPin), `names the pinned fingerprint: ${e.message}`);
+      assert.match(e.hint ?? '', /not the certificate pinned/, 'the hint is about the pin, not "trust it"');
       await failure(wrong.authenticate(), 'TlsFailure');
       // The pinned client still works after the refusal.
       await getStatus(pinned);

@@ -23,7 +23,7 @@ import {
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
-import { inspectCertificate, type TlsTrust } from './tlsTrust';
+import { inspectCertificate, PIN_MISMATCH_REASON, type TlsTrust } from './tlsTrust';
 import { exchange } from './exchange';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
 
@@ -233,7 +233,9 @@ export class JupyterClient implements Disposable {
       {
         serverUrl: this.endpoint.id,
         cause: err,
-        hint: "The certificate is not trusted. Compare the fingerprint with the one the server's administrator gives you; if they match, trust the certificate (or its CA) for this server only. Verification is never turned off.",
+        hint: cert.verifyError === PIN_MISMATCH_REASON
+          ? "It is not the certificate pinned for this server. If its administrator renewed it, compare the new fingerprint with theirs and pin it again (Trust Certificate…); otherwise something between you and the server presents its own certificate: do not trust it."
+          : "The certificate is not trusted. Compare the fingerprint with the one the server's administrator gives you; if they match, trust the certificate (or its CA) for this server only. Verification is never turned off.",
       },
     );
     out.certificate = cert;

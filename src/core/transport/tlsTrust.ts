@@ -28,12 +28,15 @@ export function normalisePin(text: string): string {
   return hex.match(/../g)!.join(':');
 }
 
+/** The `verifyError` of a certificate refused by the pin check. */
+export const PIN_MISMATCH_REASON = 'ERR_SJC_CERT_PIN_MISMATCH';
+
 /**
  * An error the pin check raises; its message names both fingerprints. It has no `code`: a TLS failure is worded by
  * its code when it has one (toJupyterError), which would hide the fingerprints; `reason` tells it apart instead.
  */
 export class PinMismatchError extends Error {
-  readonly reason = 'ERR_SJC_CERT_PIN_MISMATCH';
+  readonly reason = PIN_MISMATCH_REASON;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClientCertChoice } from '../../core/registry/trustChoices';
 import { readPrivateKey } from '../../core/registry/trustFiles';
+import { PIN_MISMATCH_REASON } from '../../core/transport/tlsTrust';
 import type { PresentedCertificate } from '../../core/util/errors';
 
 /** Why Node refused a certificate, in words (its verify codes are OpenSSL's). */
@@ -21,7 +22,7 @@ function refusal(code: string | undefined): string | undefined {
       return vscode.l10n.t('It is not valid yet (check this machine\'s clock).');
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return vscode.l10n.t('It is not issued for this host name.');
-    case 'ERR_SJC_CERT_PIN_MISMATCH':
+    case PIN_MISMATCH_REASON:
       return vscode.l10n.t('It is not the certificate pinned for this server: the server changed its certificate, or something between you and it presents another one.');
     default:
       return vscode.l10n.t('Verification failed ({0}).', code);
