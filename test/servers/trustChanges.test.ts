@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { ServerRegistry } from '../../src/core/registry/registry';
 import { SAVED_SERVERS_KEY, type SavedServer } from '../../src/core/registry/savedServers';
 import { MemoryStateStore } from '../../src/core/registry/stateStore';
-import { addCaFile, clearTrust, pinPresented, proxyChoice, trustPresented } from '../../src/core/registry/trustChoices';
+import { addCaFile, clearTrust, pinPresented, proxyChoice, setClientCert, trustPresented } from '../../src/core/registry/trustChoices';
 import { listKernels } from '../../src/core/rest';
-import { MemorySecretStore } from '../../src/core/secrets/secretStore';
+import { MemorySecretStore, secretKey } from '../../src/core/secrets/secretStore';
 import { endpointFromUrl } from '../../src/core/server/endpoint';
 import { tokenCredential } from '../../src/core/session/credentials';
 import { readServerCertificate } from '../../src/core/transport/certificateProbe';
@@ -27,9 +27,10 @@ const pki = testPki();
 function newRegistry(saved: SavedServer[] = []) {
   const state = new MemoryStateStore();
   void state.update(SAVED_SERVERS_KEY, saved);
-  const registry = new ServerRegistry({ secrets: new MemorySecretStore(), state, log: new Logger(testLogSink, 'debug') });
+  const secrets = new MemorySecretStore();
+  const registry = new ServerRegistry({ secrets, state, log: new Logger(testLogSink, 'debug') });
   registry.init();
-  return { registry, state, savedEntry: () => (state.get(SAVED_SERVERS_KEY) as SavedServer[] | undefined)?.[0] };
+  return { registry, state, secrets, savedEntry: () => (state.get(SAVED_SERVERS_KEY) as SavedServer[] | undefined)?.[0] };
 }
 
 async function failure(p: Promise<unknown>, code: JupyterError['code']): Promise<JupyterError> {
@@ -139,6 +140,32 @@ describe('trust changes (Trust Certificate…) against real https servers', () =
       assert.deepEqual(savedEntry()?.trust?.caFiles, [pki.ca.certFile], 'pinning keeps the CA file');
       assert.deepEqual(savedEntry()?.trust?.pins, [pki.server.fingerprint256]);
       assert.equal(savedEntry()?.trust?.pinIssuer, now!.issuer);
+      assert.equal(c.state.kind, 'connected');
+    } finally {
+      registry.dispose();
+    }
+  });
+
+  it('client certificates: PKCS#12 with its passphrase, then PEM without one deletes the saved passphrase', async () => {
+    const mtls = await startJupyter({
+      flavor: 'server',
+      tls: { certFile: pki.server.certFile, keyFile: pki.server.keyFile, certPem: pki.ca.certPem, clientCa: pki.clientCa.certFile, clientCert: { cert: pki.client.certPem, key: pki.client.keyPem } },
+    });
+    const { registry, secrets, savedEntry } = newRegistry();
+    try {
+      const c = await registry.add({
+        url: mtls.url,
+        credential: tokenCredential(mtls.token),
+        ...addCaFile(undefined, pki.ca.certFile),
+        ...setClientCert({ trust: { caFiles: [pki.ca.certFile] } }, { pfxFile: pki.client.p12File }, pki.client.passphrase),
+      });
+      assert.equal(c.state.kind, 'connected');
+      assert.equal(await secrets.get(secretKey(c.id, 'passphrase')), pki.client.passphrase);
+      assert.ok(!JSON.stringify(savedEntry()).includes(pki.client.passphrase), 'the passphrase is not in the saved entry');
+      await registry.updateReach(c.id, setClientCert(savedEntry(), { certFile: pki.client.certFile, keyFile: pki.client.keyFile }, undefined));
+      assert.deepEqual(savedEntry()?.trust?.clientCert, { certFile: pki.client.certFile, keyFile: pki.client.keyFile });
+      assert.deepEqual(savedEntry()?.trust?.caFiles, [pki.ca.certFile], 'the CA file stays');
+      assert.equal(await secrets.get(secretKey(c.id, 'passphrase')), undefined, 'the old passphrase is deleted with its certificate');
       assert.equal(c.state.kind, 'connected');
     } finally {
       registry.dispose();

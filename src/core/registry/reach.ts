@@ -13,8 +13,8 @@ import { transportFor, type SavedTrust } from './transportFor';
 export interface ReachChange {
   trustedCertificates?: readonly string[] | undefined;
   trust?: SavedTrust | null | undefined;
-  /** The client key's passphrase (kept in the secret store). */
-  passphrase?: string | undefined;
+  /** The client key's passphrase (kept in the secret store); `null`: the key has none (a saved one is deleted). */
+  passphrase?: string | null | undefined;
   /** `direct` or a proxy URL for this server; `null` goes back to the shared settings. */
   proxy?: string | null | undefined;
 }
@@ -49,10 +49,10 @@ export async function proveReach(
   endpoint: ServerEndpoint,
   entry: SavedServer,
   credential: Credential,
-  ctx: { secrets: ServerSecrets; transport: TransportOptions; log: Logger; passphrase?: string | undefined },
+  ctx: { secrets: ServerSecrets; transport: TransportOptions; log: Logger; passphrase?: string | null | undefined },
   signal?: AbortSignal,
 ): Promise<void> {
-  const passphrase = ctx.passphrase ?? (entry.trust?.clientCert ? await ctx.secrets.get('passphrase') : undefined);
+  const passphrase = ctx.passphrase === null ? undefined : (ctx.passphrase ?? (entry.trust?.clientCert ? await ctx.secrets.get('passphrase') : undefined));
   const probe = clientFor(endpoint, { kind: 'saved', entry }, credential, { transport: transportFor(entry, ctx.transport, { passphrase }), log: ctx.log });
   try {
     await probe.probeVersion(signal);
@@ -62,8 +62,8 @@ export async function proveReach(
   }
 }
 
-/** After a proven change: a new passphrase is kept; one no client certificate needs any more is deleted. */
-export async function saveReachSecrets(secrets: ServerSecrets, entry: SavedServer, passphrase: string | undefined): Promise<void> {
-  if (passphrase !== undefined) await secrets.set('passphrase', passphrase);
-  else if (!entry.trust?.clientCert) await secrets.delete('passphrase');
+/** After a proven change: a new passphrase is kept; one no client certificate needs any more (or `null`) is deleted. */
+export async function saveReachSecrets(secrets: ServerSecrets, entry: SavedServer, passphrase: string | null | undefined): Promise<void> {
+  if (typeof passphrase === 'string') await secrets.set('passphrase', passphrase);
+  else if (passphrase === null || !entry.trust?.clientCert) await secrets.delete('passphrase');
 }

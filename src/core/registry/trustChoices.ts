@@ -58,14 +58,17 @@ export function addCaFile(server: ReachSettings | undefined, path: string): Reac
   return { trust: { ...server?.trust, caFiles } };
 }
 
-/** Sets the client certificate (replacing any other); its files are read now. The passphrase goes to the secret store. */
+/**
+ * Sets the client certificate (replacing any other); its files are read now. The passphrase goes to the secret
+ * store; without one, a passphrase saved for an earlier certificate is deleted.
+ */
 export function setClientCert(server: ReachSettings | undefined, choice: ClientCertChoice, passphrase: string | undefined): ReachChange {
   if ('pfxFile' in choice) readTrustFile(choice.pfxFile, 'PKCS#12 file');
   else {
     readCertificates(choice.certFile, 'client certificate');
     readPrivateKey(choice.keyFile);
   }
-  return { trust: { ...server?.trust, clientCert: choice }, ...(passphrase !== undefined ? { passphrase } : {}) };
+  return { trust: { ...server?.trust, clientCert: choice }, passphrase: passphrase ?? null };
 }
 
 /** Back to the public and OS roots only: the server's certificates, CA files, client certificate and pins go. */
