@@ -68,6 +68,11 @@ describe('registry/trustChoices: what Trust Certificate… changes', () => {
     assert.deepEqual(proxyChoice(' direct '), { proxy: 'direct' });
     assert.deepEqual(proxyChoice('http://proxy.example.test:3128'), { proxy: 'http://proxy.example.test:3128' });
     assert.throws(() => withReach(ENTRY, proxyChoice('http://u:secret@proxy:3128')), (e: unknown) => isJupyterError(e, 'InvalidInput') && !e.message.includes('secret'));
+    // A proxy that is no URL at all is quoted in the error without its password.
+    assert.throws(
+      () => withReach(ENTRY, proxyChoice('http://u:s3cret@[proxy:3128')),
+      (e: unknown) => isJupyterError(e, 'InvalidInput') && /not a valid URL/.test(e.message) && !e.describe().includes('s3cret') && e.message.includes('…@[proxy'),
+    );
   });
 
   it('describes a server\'s own trust in short phrases, and nothing for none', () => {

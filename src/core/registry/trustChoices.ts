@@ -19,7 +19,7 @@ export function hasOwnCertificate(server: { readonly endpoint: ServerEndpoint; r
 
 /** A server that can have its own proxy choice: not loopback or a unix socket (never proxied), not a hub's. */
 export function hasOwnProxy(server: { readonly endpoint: ServerEndpoint; readonly source: ServerSource }): boolean {
-  return !isLocalEndpoint(server.endpoint) && !server.endpoint.socketPath && !hubOf(server.source);
+  return !isLocalEndpoint(server.endpoint) && !hubOf(server.source);
 }
 
 /** A client certificate as chosen: PEM certificate + key files, or one PKCS#12 file. */

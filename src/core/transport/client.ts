@@ -23,7 +23,8 @@ import {
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
-import { inspectCertificate, PIN_MISMATCH_REASON, type TlsTrust } from './tlsTrust';
+import { readCertificateDirect } from './certificateProbe';
+import { PIN_MISMATCH_REASON, type TlsTrust } from './tlsTrust';
 import { exchange } from './exchange';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
 
@@ -224,9 +225,8 @@ export class JupyterClient implements Disposable {
    */
   private async withCertificate(err: unknown): Promise<never> {
     const e = toJupyterError(err, this.endpoint.id);
-    const url = this.endpoint.baseUrl;
-    if (!(e instanceof TlsFailureError) || url.protocol !== 'https:' || this.endpoint.socketPath || this.transport.route.kind !== 'direct') throw e;
-    const cert = await inspectCertificate(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443), this.tlsTrust).catch(() => undefined);
+    if (!(e instanceof TlsFailureError) || this.transport.route.kind !== 'direct') throw e;
+    const cert = await readCertificateDirect(this.endpoint, this.tlsTrust);
     if (!cert) throw e;
     const out = new TlsFailureError(
       `${e.message} It presented a certificate for "${cert.subject}" issued by "${cert.issuer}"${cert.selfSigned ? ' (self-signed)' : ''}, valid ${cert.validFrom.slice(0, 10)} to ${cert.validTo.slice(0, 10)}, SHA-256 fingerprint ${cert.fingerprint256}.`,

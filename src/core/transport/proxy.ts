@@ -53,7 +53,9 @@ export function proxyUri(text: string): { href: string; authorization?: string }
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) ? text.trim() : `http://${text.trim()}`);
   } catch {
-    throw new InvalidInputError(`The proxy "${text.slice(0, 200)}" is not a valid URL.`, { hint: 'Use the form http://proxy.example.org:3128/.' });
+    // Quoted without any user:password@ part: the text is not a URL, so its password was never registered for redaction.
+    const shown = text.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1…@').slice(0, 200);
+    throw new InvalidInputError(`The proxy "${shown}" is not a valid URL.`, { hint: 'Use the form http://proxy.example.org:3128/.' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidInputError(`The proxy scheme ${url.protocol} is not supported.`, { hint: 'Use an http:// or https:// proxy (SOCKS is not supported).' });

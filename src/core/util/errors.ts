@@ -54,8 +54,7 @@ export abstract class JupyterError extends Error {
     return this.hint ? `${this.message} ${this.hint}` : this.message;
   }
 
-  /** The code and the one-line description, as a connection state keeps them. */
-  /** Plain data for the connection's state (what the explorer and status bar show). */
+  /** The code and the one-line description, as a connection state keeps them (what the explorer shows). */
   summary(): { code: ErrorCode; message: string; certificate?: PresentedCertificate } {
     return { code: this.code, message: this.describe() };
   }

@@ -60,7 +60,7 @@ async function presented(c: ServerConnection, showProgress: boolean): Promise<Ce
   try {
     transport = c.transport;
   } catch {
-    transport = {}; // its trust files cannot be read: look with the public roots only
+    transport = {}; // its trust files cannot be read: a direct server is looked at with the public roots only
   }
   const read = (): Promise<CertificateFacts | undefined> => readServerCertificate(c.endpoint, transport);
   if (!showProgress) return read();
