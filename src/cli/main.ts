@@ -19,9 +19,11 @@ Usage:
       Check a server step by step: reach, authenticate, XSRF, start a kernel, kernel WebSocket, clean up.
   jupyter-secure audit URL [--json] [--fail-on error|warning] [--auth token|cookie|auto] [--ca FILE]... (and the
                            trust and proxy options of check)
-                           [--runtime-dir DIR]... [--max-cookie-hours N] [--silence ID]... [--timeout SECONDS] [--verbose]
+                           [--runtime-dir DIR]... [--max-cookie-hours N] [--cert-expiry-days N] [--silence ID]...
+                           [--timeout SECONDS] [--verbose]
       Audit a server's security settings (login cookie, authentication, XSRF, CORS, token exposure, runtime
-      file permissions) with side-effect-free probes; exit 1 when a finding reaches --fail-on (default error).
+      file permissions, the TLS certificate on its route) with side-effect-free probes; exit 1 when a finding
+      reaches --fail-on (default error).
   jupyter-secure hub URL [--json] [--ca FILE]... [--timeout SECONDS] [--verbose]
       Ask a JupyterHub (URL with or without hub/, or a server URL .../user/NAME/) about the token in
       JUPYTERHUB_API_TOKEN: hub version, user, scopes, expiry, and the user's servers with their state.
@@ -73,6 +75,7 @@ export async function main(argv: string[], output: Output = processOutput, env: 
             ...TARGET_OPTIONS,
             'fail-on': { type: 'string', default: 'error' },
             'max-cookie-hours': { type: 'string' },
+            'cert-expiry-days': { type: 'string' },
             silence: { type: 'string', multiple: true, default: [] },
           },
           allowPositionals: true,
@@ -85,7 +88,12 @@ export async function main(argv: string[], output: Output = processOutput, env: 
         if (maxCookieHours !== undefined && (hoursText?.trim() === '' || !Number.isFinite(maxCookieHours) || maxCookieHours <= 0)) {
           throw new UsageError('--max-cookie-hours must be a positive number of hours.');
         }
-        return await auditCommand({ ...target, failOn, maxCookieHours, silenced: values.silence ?? [] }, output, env);
+        const daysText = values['cert-expiry-days'];
+        const certExpiryDays = daysText === undefined ? undefined : Number(daysText);
+        if (certExpiryDays !== undefined && (daysText?.trim() === '' || !Number.isFinite(certExpiryDays) || certExpiryDays <= 0)) {
+          throw new UsageError('--cert-expiry-days must be a positive number of days.');
+        }
+        return await auditCommand({ ...target, failOn, maxCookieHours, certExpiryDays, silenced: values.silence ?? [] }, output, env);
       }
       case 'hub': {
         const { values, positionals } = parseArgs({ args: rest, options: HUB_OPTIONS, allowPositionals: true });

@@ -46,6 +46,9 @@ const sorted = (xs: FindingId[]): string[] => [...xs].sort();
 /** What the default token server produces: everything else comes on top. */
 const DEFAULTS: FindingId[] = ['login-cookie-no-samesite', 'login-cookie-long-lived', 'token-in-page'];
 
+/** Over https with the harness's self-signed certificate, trusted as a CA file without a pin (auditTls.test.ts has the TLS rules). */
+const HTTPS_DEFAULTS: FindingId[] = ['tls-self-signed-unpinned', ...DEFAULTS];
+
 interface Case {
   name: string;
   start: Omit<StartOptions, 'flavor'>;
@@ -91,7 +94,7 @@ const CASES: Case[] = [
   {
     name: 'https with the default cookie options: Secure is added automatically',
     start: { tls: true },
-    expected: DEFAULTS,
+    expected: HTTPS_DEFAULTS,
     check: (r) => {
       assert.equal(r.server.transport, 'https');
       assert.match(r.server.loginCookie ?? '', /; HttpOnly; Path=\/; Secure$/);
@@ -100,13 +103,13 @@ const CASES: Case[] = [
   {
     name: 'https with cookie_options={"secure": False}',
     start: { tls: true, traits: { cookie_options: '{"secure": False}' } },
-    expected: ['login-cookie-not-secure', ...DEFAULTS],
+    expected: ['login-cookie-not-secure', ...HTTPS_DEFAULTS],
     check: (r) => assert.doesNotMatch(r.server.loginCookie ?? '', /Secure/),
   },
   {
     name: 'https with tornado_settings={"secure_cookie": False}',
     start: { tls: true, traits: { tornado_settings: '{"secure_cookie": False}' } },
-    expected: ['login-cookie-not-secure', ...DEFAULTS],
+    expected: ['login-cookie-not-secure', ...HTTPS_DEFAULTS],
   },
   {
     name: "authentication disabled (token '' and no password)",

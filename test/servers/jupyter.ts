@@ -114,7 +114,8 @@ export function selfSignedCert(): { certFile: string; keyFile: string; certPem: 
   if (!certCache) {
     const dir = mkdtempSync(join(tmpdir(), 'sjc-tls-'));
     execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+      // Well beyond the audit's 30-day expiry warning (tls-certificate-expiring), which a test certificate should not trip.
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '365',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
     ], { stdio: 'ignore' });

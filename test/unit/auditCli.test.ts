@@ -150,7 +150,7 @@ describe('cli: audit (no Jupyter server needed)', () => {
 
   it('the usage lists the audit command and its options', () => {
     assert.match(USAGE, /jupyter-secure audit URL \[--json\] \[--fail-on error\|warning\] \[--auth token\|cookie\|auto\] \[--ca FILE\]\.\.\./);
-    assert.match(USAGE, /\[--runtime-dir DIR\]\.\.\. \[--max-cookie-hours N\] \[--silence ID\]\.\.\./);
+    assert.match(USAGE, /\[--runtime-dir DIR\]\.\.\. \[--max-cookie-hours N\] \[--cert-expiry-days N\] \[--silence ID\]\.\.\./);
   });
 
   it('a token in the URL → 2, never echoed', async () => {
@@ -171,6 +171,9 @@ describe('cli: audit (no Jupyter server needed)', () => {
     [['http://127.0.0.1:1/', '--max-cookie-hours', '0'], /--max-cookie-hours must be a positive number of hours/],
     [['http://127.0.0.1:1/', '--max-cookie-hours', 'a day'], /--max-cookie-hours must be a positive number of hours/],
     [['http://127.0.0.1:1/', '--max-cookie-hours='], /--max-cookie-hours must be a positive number of hours/],
+    [['http://127.0.0.1:1/', '--cert-expiry-days', '0'], /--cert-expiry-days must be a positive number of days/],
+    [['http://127.0.0.1:1/', '--cert-expiry-days', 'a month'], /--cert-expiry-days must be a positive number of days/],
+    [['http://127.0.0.1:1/', '--cert-expiry-days='], /--cert-expiry-days must be a positive number of days/],
     [['http://127.0.0.1:1/', '--silence', 'xsrf-disabled'], /"xsrf-disabled" is not an audit finding id\. Known ids: auth-disabled, /],
     [['http://127.0.0.1:1/', '--timeout=-1'], /--timeout must be a positive number of seconds/],
     [['http://127.0.0.1:1/', '--ca', '/nonexistent/ca.pem'], /cannot read the CA file/i],

@@ -4,13 +4,13 @@ import { describe, it } from 'node:test';
 import { heldFromObserved, heldLoginCookie, replayExpiredLoginCookie, EXPIRY_GRACE_MS } from '../../src/core/audit/expiredCookie';
 import { FINDING_IDS, SEVERITY_OF, reaches } from '../../src/core/audit/findings';
 import type { ServerObservations } from '../../src/core/audit/observations';
-import { DEFAULT_MAX_COOKIE_HOURS, auditPolicy } from '../../src/core/audit/policy';
+import { DEFAULT_CERT_EXPIRY_DAYS, DEFAULT_MAX_COOKIE_HOURS, auditPolicy } from '../../src/core/audit/policy';
 import { FOREIGN_ORIGIN } from '../../src/core/audit/probes';
 import { evaluateAudit } from '../../src/core/audit/rules';
 import { endpointFromUrl } from '../../src/core/server/endpoint';
 import { parseSetCookie } from '../../src/core/audit/cookieRules';
 import { isJupyterError } from '../../src/core/util/errors';
-import { DEFAULT_LINE, HMAC, ISSUED, observations } from './auditHelpers';
+import { DEFAULT_LINE, HMAC, ISSUED, OTHER_FP, SERVER_FP, certificate, observations, withCertificate } from './auditHelpers';
 
 /** Everything wrong at once (http to a remote host, so not the https-only finding). */
 function worst(url = 'http://10.1.2.3:8888/', line = DEFAULT_LINE.replace('; HttpOnly', '').replace('Path=/', 'Path=/; SameSite=None')): ServerObservations {
@@ -42,15 +42,41 @@ function worstHub(): ServerObservations {
   });
 }
 
+/** TLS: a self-signed certificate trusted without a pin that expires in 5 days; and a pinned server intercepted through a proxy. */
+function worstTls(): ServerObservations[] {
+  return [
+    withCertificate(certificate({ selfSigned: true, days: 5 })),
+    withCertificate(certificate({ issuer: 'CN=Corp Inspection CA', fingerprint256: OTHER_FP, pins: [SERVER_FP], pinIssuer: 'CN=Example CA, O=Example', proxy: 'http://proxy.corp:3128/', verifyError: 'ERR_SJC_CERT_PIN_MISMATCH' })),
+  ];
+}
+
 describe('audit: evaluation', () => {
-  it('every finding has its fixed severity, a redacted evidence and a fix line per server family (hub findings: the hub\'s only)', () => {
-    const all = [...evaluateAudit(worst()).findings, ...evaluateAudit(worst('https://10.1.2.3/', DEFAULT_LINE)).findings, ...evaluateAudit(worstHub()).findings];
-    assert.deepEqual([...new Set(all.map((f) => f.id))].sort(), [...FINDING_IDS].sort(), 'the three observations cover every finding');
+  it('every finding has its fixed severity, a redacted evidence and a fix line per server family (hub findings: the hub\'s only; TLS ones: this client\'s too)', () => {
+    const all = [
+      ...evaluateAudit(worst()).findings,
+      ...evaluateAudit(worst('https://10.1.2.3/', DEFAULT_LINE)).findings,
+      ...evaluateAudit(worstHub()).findings,
+      ...worstTls().flatMap((o) => evaluateAudit(o).findings),
+    ];
+    assert.deepEqual([...new Set(all.map((f) => f.id))].sort(), [...FINDING_IDS].sort(), 'the observations cover every finding');
     for (const f of all) {
       assert.equal(f.severity, SEVERITY_OF[f.id], f.id);
       assert.ok(f.title.length > 10 && f.evidence.length > 20, f.id);
       for (const secret of [HMAC, '2|1:0|']) assert.ok(!f.evidence.includes(secret) && !f.fix.includes(secret), `${f.id} leaks ${secret}`);
       const lines = f.fix.split('\n');
+      if (f.id === 'tls-proxy-terminates') {
+        assert.deepEqual([lines.length, f.fixFor.notebook, f.fixFor.jupyterServer, f.fixFor.jupyterHub], [1, '', '', ''], f.id);
+        assert.match(lines[0] ?? '', /^this client: do not pin or trust the presented certificate; reach the server without the intercepting proxy/, f.id);
+        continue;
+      }
+      if (f.id.startsWith('tls-')) {
+        assert.equal(lines.length, f.fixFor.client ? 4 : 3, f.id);
+        assert.match(lines[0] ?? '', /^notebook 6\.x: .*c\.NotebookApp\.certfile/, f.id);
+        assert.match(lines[1] ?? '', /^jupyter_server: .*c\.ServerApp\.certfile/, f.id);
+        assert.match(lines[2] ?? '', /^JupyterHub: .*c\.JupyterHub\.ssl_cert/, f.id);
+        if (f.fixFor.client) assert.match(lines[3] ?? '', /^this client: /, f.id);
+        continue;
+      }
       if (f.id.startsWith('hub-')) {
         assert.deepEqual([lines.length, f.fixFor.notebook, f.fixFor.jupyterServer], [1, '', ''], f.id);
         assert.match(lines[0] ?? '', /^JupyterHub: /, f.id);
@@ -96,11 +122,18 @@ describe('audit: evaluation', () => {
     assert.equal(reaches('info', 'warning'), false);
   });
 
-  it('auditPolicy: defaults, a positive lifetime, known ids only', () => {
+  it('auditPolicy: defaults, a positive lifetime and expiry window, known ids only', () => {
     assert.equal(auditPolicy().maxCookieLifetimeHours, DEFAULT_MAX_COOKIE_HOURS);
     assert.equal(DEFAULT_MAX_COOKIE_HOURS, 8);
+    assert.equal(auditPolicy().certificateExpiryDays, DEFAULT_CERT_EXPIRY_DAYS);
+    assert.equal(DEFAULT_CERT_EXPIRY_DAYS, 30);
+    assert.equal(auditPolicy({ certificateExpiryDays: 7.5 }).certificateExpiryDays, 7.5);
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => auditPolicy({ maxCookieLifetimeHours: bad }), (e: unknown) => isJupyterError(e, 'InvalidInput'));
+      assert.throws(
+        () => auditPolicy({ certificateExpiryDays: bad }),
+        (e: unknown) => isJupyterError(e, 'InvalidInput') && /certificate expiry warning must be a positive number of days/.test(e.message),
+      );
     }
     assert.throws(
       () => auditPolicy({ silenced: ['xsrf-disabled'] }),

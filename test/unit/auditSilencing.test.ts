@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { summarizeServer, type AuditReport } from '../../src/core/audit/audit';
+import { FINDING_IDS } from '../../src/core/audit/findings';
 import { DEFAULT_AUDIT_POLICY } from '../../src/core/audit/policy';
 import { evaluateAudit } from '../../src/core/audit/rules';
 import { applySilencing, findingSetKey, silencedFor } from '../../src/core/audit/silencing';
@@ -16,6 +19,14 @@ function report(): AuditReport {
 
 describe('silencing audit findings per server (secureJupyter.security.silencedFindings)', () => {
   const id = 'http://127.0.0.1:8888/';
+
+  it('the setting\'s schema offers exactly the finding ids (package.json enum)', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { additionalProperties?: { items?: { enum?: string[] } } }> } };
+    };
+    const enumIds = manifest.contributes.configuration.properties['secureJupyter.security.silencedFindings']?.additionalProperties?.items?.enum ?? [];
+    assert.deepEqual([...enumIds].sort(), [...FINDING_IDS].sort());
+  });
 
   it('takes the "*" entry and the entry naming this server in any spelling of its URL', () => {
     const setting = {

@@ -1,7 +1,8 @@
 import { redactCookieLine } from '../session/cookieJar';
 import { describePlan, type AuthPlan } from '../session/credentials';
+import { redact } from '../util/redact';
 import type { Finding, FindingId } from './findings';
-import type { HubObservations, ReplayOutcome, ServerObservations } from './observations';
+import type { CertificateObservation, HubObservations, ReplayOutcome, ServerObservations } from './observations';
 import { observeServer, type AuditTarget, type ObserveOptions } from './observe';
 import { DEFAULT_AUDIT_POLICY, type AuditPolicy } from './policy';
 import { evaluateAudit } from './rules';
@@ -25,9 +26,44 @@ export interface AuditServerSummary {
   };
   runtimeFiles: Array<{ path: string; mode: string }>;
   maxCookieHours: number;
+  /** Certificates that expire within this many days are reported. */
+  certificateExpiryDays: number;
+  /** The certificate an https server presented on its route; null when none was read (plain http, a socket, none). */
+  certificate: AuditCertificateSummary | null;
   silenced: FindingId[];
   /** A hub user's server: its hub and token as audited (no token value). */
   hub?: AuditHubSummary;
+  /**
+   * Set when only the certificate could be observed: why the other probes did not run (the TLS failure, redacted).
+   * The findings are then the certificate's alone.
+   */
+  incomplete?: string;
+}
+
+export interface AuditCertificateSummary {
+  subject: string;
+  issuer: string;
+  validTo: string;
+  fingerprint256: string;
+  selfSigned: boolean;
+  /** Why the server's trust refused it (a Node/OpenSSL code, or the pin mismatch); null: accepted. */
+  verifyError: string | null;
+  /** `direct`, or the proxy URL it was read through (no credential in it). */
+  route: string;
+  pinned: boolean;
+}
+
+function certificateSummary(c: CertificateObservation): AuditCertificateSummary {
+  return {
+    subject: c.facts.subject,
+    issuer: c.facts.issuer,
+    validTo: c.facts.validTo,
+    fingerprint256: c.facts.fingerprint256,
+    selfSigned: c.facts.selfSigned,
+    verifyError: c.facts.verifyError ?? null,
+    route: c.route.kind === 'proxy' ? c.route.uri : 'direct',
+    pinned: c.pins.length > 0,
+  };
 }
 
 export interface AuditHubSummary {
@@ -74,14 +110,23 @@ export function summarizeServer(obs: ServerObservations, plan: AuthPlan, policy:
     },
     runtimeFiles: obs.runtimeFiles.map((f) => ({ path: f.path, mode: modeString(f.mode) })),
     maxCookieHours: policy.maxCookieLifetimeHours,
+    certificateExpiryDays: policy.certificateExpiryDays,
+    certificate: obs.certificate ? certificateSummary(obs.certificate) : null,
     silenced,
     ...(obs.hub ? { hub: hubSummary(obs.hub) } : {}),
   };
 }
 
-/** Observe the server (side-effect-free probes) and evaluate the rules: the audit behind the CLI and the extension. */
+/**
+ * Observe the server (side-effect-free probes) and evaluate the rules: the audit behind the CLI and the extension.
+ * When TLS stopped the probes after the certificate was read, the report holds what the certificate shows (an
+ * intercepting proxy, an expired certificate), marked `incomplete`; a certificate that shows nothing leaves the
+ * TLS failure to be thrown, as any failure to reach the server is.
+ */
 export async function runAudit(target: AuditTarget, policy: AuditPolicy = DEFAULT_AUDIT_POLICY, options: ObserveOptions = {}): Promise<AuditReport> {
-  const { observations, plan } = await observeServer(target, options);
+  const { observations, plan, failure } = await observeServer(target, options);
   const { findings, silenced } = evaluateAudit(observations, policy);
-  return { server: summarizeServer(observations, plan, policy, silenced), findings };
+  if (failure && findings.length === 0 && silenced.length === 0) throw failure;
+  const server = summarizeServer(observations, plan, policy, silenced);
+  return { server: failure ? { ...server, incomplete: redact(failure.describe()) } : server, findings };
 }

@@ -9,7 +9,7 @@ export type Severity = 'error' | 'warning' | 'info';
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-export { FINDING_IDS, isFindingId, type FindingId, type HubFindingId } from '../server/findingIds';
+export { FINDING_IDS, isFindingId, type FindingId, type HubFindingId, type TlsFindingId } from '../server/findingIds';
 
 /**
  * Each id has one severity. error: exploitable as it stands (code execution or a credential exposed);
@@ -19,6 +19,7 @@ export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
   'auth-disabled': 'error',
   'plain-http-remote': 'error',
   'hub-plain-http': 'error',
+  'tls-proxy-terminates': 'error',
   'cors-any-origin': 'error',
   'runtime-file-readable': 'error',
   'login-cookie-not-secure': 'error',
@@ -29,6 +30,8 @@ export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
   'login-cookie-long-lived': 'warning',
   'login-cookie-expiry-not-enforced': 'warning',
   'cookie-rejected': 'warning',
+  'tls-self-signed-unpinned': 'warning',
+  'tls-certificate-expiring': 'warning',
   'token-in-url': 'warning',
   'hub-token-in-url-accepted': 'warning',
   'hub-token-long-lived': 'warning',
@@ -40,6 +43,7 @@ export const SEVERITY_OF: Readonly<Record<FindingId, Severity>> = {
 /**
  * The exact server setting per server family, where they differ. A finding about the hub itself (`hub-…`: its
  * transport, its token) has no notebook or jupyter_server setting: those two are empty and left out of `fix`.
+ * A finding about the route to the server (`tls-…`) may also be fixed on this side: `client` says how.
  */
 export interface FixText {
   /** notebook 6.x (`c.NotebookApp.…`); empty for a hub finding. */
@@ -48,6 +52,8 @@ export interface FixText {
   jupyterServer: string;
   /** JupyterHub and its single-user servers (`c.JupyterHub.…`, `c.Spawner.…`). */
   jupyterHub: string;
+  /** What to change in this client (the extension's commands, the CLI's options), when that is part of the fix. */
+  client?: string;
 }
 
 export interface Finding {
@@ -56,7 +62,7 @@ export interface Finding {
   readonly title: string;
   /** What was observed, redacted: cookie names and attributes, statuses, headers, file modes. */
   readonly evidence: string;
-  /** `fixFor` as one text, one line per server family. */
+  /** `fixFor` as one text, one line per server family (and one for this client). */
   readonly fix: string;
   readonly fixFor: FixText;
 }
@@ -66,12 +72,13 @@ export function makeFinding(id: FindingId, title: string, evidence: string, fixF
   return { id, severity: SEVERITY_OF[id], title, evidence: redact(evidence), fix: renderFix(fixFor), fixFor };
 }
 
-/** One line per server family that has a setting for it. */
+/** One line per server family that has a setting for it, then the client's line if there is one. */
 export function renderFix(fix: FixText): string {
   const lines: Array<[string, string]> = [
     ['notebook 6.x', fix.notebook],
     ['jupyter_server', fix.jupyterServer],
     ['JupyterHub', fix.jupyterHub],
+    ['this client', fix.client ?? ''],
   ];
   return lines
     .filter(([, text]) => text !== '')

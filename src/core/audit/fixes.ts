@@ -1,4 +1,4 @@
-import type { FindingId, FixText, HubFindingId } from './findings';
+import type { FindingId, FixText, HubFindingId, TlsFindingId } from './findings';
 
 /**
  * The server settings that fix each finding, per family. notebook 6.x and jupyter_server 1.x read the login
@@ -51,8 +51,8 @@ export function runtimeFix(dirs: readonly string[]): FixText {
   };
 }
 
-/** The fixes that depend on nothing but the finding (the hub findings' are in hubRules.ts). */
-export const FIXES: Readonly<Record<Exclude<FindingId, 'login-cookie-long-lived' | 'login-cookie-expiry-not-enforced' | 'runtime-file-readable' | HubFindingId>, FixText>> = {
+/** The fixes that depend on nothing but the finding (the hub findings' are in hubRules.ts, the TLS ones in tlsRules.ts). */
+export const FIXES: Readonly<Record<Exclude<FindingId, 'login-cookie-long-lived' | 'login-cookie-expiry-not-enforced' | 'runtime-file-readable' | HubFindingId | TlsFindingId>, FixText>> = {
   'login-cookie-not-httponly': {
     ...cookieOptions('{"httponly": True}'),
     notebook: 'c.NotebookApp.cookie_options = {"httponly": True} (HttpOnly is the default: drop the "httponly": False override)',

@@ -1,5 +1,6 @@
 import type { ServerEndpoint } from '../server/endpoint';
 import type { RejectedCookie } from '../session/cookieJar';
+import type { CertificateFacts } from '../transport/tlsTrust';
 
 /**
  * What the audit saw, as plain data: the input of the pure rules (rules.ts), the output of the probes
@@ -108,6 +109,23 @@ export interface HubObservations {
   tokenInUrl?: { request: string; status: number; message?: string };
 }
 
+/**
+ * The certificate an https server presented on the route its client takes (readServerCertificate: straight to it,
+ * or inside its proxy's CONNECT tunnel), read with the server's own trust, and what that trust pins.
+ */
+export interface CertificateObservation {
+  /** What the certificate says; `verifyError` is set when the server's trust refused it (an unknown CA, expired, not the pinned one). */
+  facts: CertificateFacts;
+  /** Straight from the server, or through this proxy (its URL: no credential in it). */
+  route: { kind: 'direct' } | { kind: 'proxy'; uri: string };
+  /** The SHA-256 pins of the server's trust (`AB:CD:…`); empty when it has none. */
+  pins: readonly string[];
+  /** The issuer of the certificate the pin was taken from (TlsTrust.pinIssuer), when known. */
+  pinIssuer?: string;
+  /** The client's clock when the certificate was read: its expiry is measured from here. */
+  observedAt: Date;
+}
+
 export interface ServerObservations {
   endpoint: ServerEndpoint;
   version?: string;
@@ -124,4 +142,6 @@ export interface ServerObservations {
   runtimeFiles: RuntimeFileObservation[];
   /** Set when the server is a hub user's server (see HubObservations). */
   hub?: HubObservations;
+  /** An https server's certificate, when one could be read. */
+  certificate?: CertificateObservation;
 }

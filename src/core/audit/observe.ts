@@ -1,14 +1,16 @@
 import { ServerCookieJar, isLoginCookie, type RejectedCookie } from '../session/cookieJar';
-import { describePlan, type AuthMode, type AuthPlan, type Credential } from '../session/credentials';
+import { describePlan, planAuth, type AuthMode, type AuthPlan, type Credential } from '../session/credentials';
+import { certificateRoute, readServerCertificate } from '../transport/certificateProbe';
 import { loginWithForm, type RawSend } from '../transport/login';
 import { JupyterClient } from '../transport/client';
 import { setCookieLines } from '../transport/headers';
+import { normalisePin } from '../transport/tlsTrust';
 import { describeRequest, type HttpReply } from '../transport/reply';
-import { UnexpectedReplyError } from '../util/errors';
+import { TlsFailureError, UnexpectedReplyError, toJupyterError, type JupyterError } from '../util/errors';
 import { parseSetCookie } from './cookieRules';
 import { EXPIRY_GRACE_MS, heldFromObserved, replayExpiredLoginCookie } from './expiredCookie';
 import { sameOriginAsHub, type HubAuditContext } from './hubRules';
-import type { ExpiredCookieReplay, HubObservations, ObservedLoginCookie, ServerObservations } from './observations';
+import type { CertificateObservation, ExpiredCookieReplay, HubObservations, ObservedLoginCookie, ServerObservations } from './observations';
 import { NO_TRACK, probeAuth, probeCors, probePage, probeTokenInUrl, probeXsrf, withProbeClient, type CookieSeed, type ProbeTarget } from './probes';
 import { observeRuntimeFiles } from './runtimeFiles';
 
@@ -36,18 +38,34 @@ export interface ObserveOptions {
 export interface ObservedServer {
   observations: ServerObservations;
   plan: AuthPlan;
+  /**
+   * The TLS failure that stopped every probe after the certificate: the observations then hold the endpoint and the
+   * certificate only (the audit reports what the certificate shows, or this failure when it shows nothing).
+   */
+  failure?: JupyterError;
 }
 
 /**
- * Everything the audit looks at, gathered with side-effect-free requests: the version (public `GET api`), a
- * sign-in with the credential to see the login cookie as issued, uncredentialed and cookie-only probes for
- * authentication, XSRF and CORS, a logged-in page, and the runtime files. Failing to reach the server or to sign
- * in throws the typed error; everything else is recorded as observed.
+ * Everything the audit looks at, gathered with side-effect-free requests: the certificate an https server presents
+ * on its route, the version (public `GET api`), a sign-in with the credential to see the login cookie as issued,
+ * uncredentialed and cookie-only probes for authentication, XSRF and CORS, a logged-in page, and the runtime files.
+ * Failing to reach the server or to sign in throws the typed error, except a TLS failure after the certificate was
+ * read (a pin the presented certificate does not match, an expired certificate): that is returned as `failure`
+ * with the certificate, whose rules can still say why. Everything else is recorded as observed.
  */
 export async function observeServer(target: AuditTarget, options: ObserveOptions = {}): Promise<ObservedServer> {
   const { signal } = options;
   const now = options.now ?? (() => new Date());
-  const version = await withProbeClient(target, undefined, (c) => c.probeVersion(signal));
+  const certificate = await observeCertificate(target, now());
+  let version: string;
+  try {
+    version = await withProbeClient(target, undefined, (c) => c.probeVersion(signal));
+  } catch (err) {
+    const failure = toJupyterError(err, target.endpoint.id);
+    if (!certificate || !(failure instanceof TlsFailureError)) throw err;
+    const plan = planAuth(target.credential, target.mode ?? 'auto');
+    return { observations: { endpoint: target.endpoint, cors: [], runtimeFiles: [], certificate }, plan, failure };
+  }
   const client = new JupyterClient({
     endpoint: target.endpoint,
     credential: target.credential,
@@ -73,6 +91,7 @@ export async function observeServer(target: AuditTarget, options: ObserveOptions
       page: await probePage(client, signal),
       runtimeFiles: await observeRuntimeFiles(target.endpoint, options.runtimeDirs ?? []),
       ...(target.hub ? { hub: await observeHub(target, target.hub, now(), signal) } : {}),
+      ...(certificate ? { certificate } : {}),
     };
     const replay = options.expiredReplay ?? (loginCookie ? await opportunisticReplay(target, loginCookie, options, now) : undefined);
     if (replay) observations.expiredReplay = replay;
@@ -80,6 +99,33 @@ export async function observeServer(target: AuditTarget, options: ObserveOptions
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The certificate an https server presents on the route its client takes (readServerCertificate, with the target's
+ * own transport: its trust, its proxy), with the pins and pin issuer of that trust. Undefined for a plain-http or
+ * unix-socket server and when no certificate could be read.
+ */
+async function observeCertificate(target: AuditTarget, observedAt: Date): Promise<CertificateObservation | undefined> {
+  const transport = target.transport ?? {};
+  let route: ReturnType<typeof certificateRoute>;
+  try {
+    route = certificateRoute(target.endpoint, transport);
+  } catch {
+    return undefined; // a proxy URL the client would refuse as well
+  }
+  if (!route) return undefined;
+  const facts = await readServerCertificate(target.endpoint, transport, transport.connectTimeoutMs);
+  if (!facts) return undefined;
+  const tls = transport.tls;
+  return {
+    facts,
+    route: route.kind === 'proxy' ? { kind: 'proxy', uri: route.uri } : { kind: 'direct' },
+    // Checked by readServerCertificate already (tlsOptions normalises them or refuses): this is their canonical form.
+    pins: (tls?.pins ?? []).map(normalisePin),
+    ...(tls?.pinIssuer ? { pinIssuer: tls.pinIssuer } : {}),
+    observedAt,
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ServerObservations } from './observations';
 import { DEFAULT_AUDIT_POLICY, type AuditPolicy } from './policy';
 import { runtimeFindings } from './runtimeRules';
 import { authFindings, corsFindings, transportFindings, xsrfFindings } from './serverRules';
+import { tlsFindings } from './tlsRules';
 import { tokenFindings } from './tokenRules';
 
 export interface Evaluation {
@@ -18,6 +19,7 @@ export interface Evaluation {
 export function evaluateAudit(obs: ServerObservations, policy: AuditPolicy = DEFAULT_AUDIT_POLICY): Evaluation {
   const all = [
     ...transportFindings(obs),
+    ...tlsFindings(obs, policy),
     ...authFindings(obs),
     ...corsFindings(obs),
     ...xsrfFindings(obs),

@@ -47,7 +47,11 @@ export function transportFor(server: ReachSettings | undefined, defaults: Transp
       ? { pfx: readTrustFile(cc.pfxFile, 'PKCS#12 file'), ...passphrase }
       : { cert: readCertificates(cc.certFile, 'client certificate').join('\n'), key: readPrivateKey(cc.keyFile), ...passphrase };
   }
-  if (server?.trust?.pins?.length) tls.pins = server.trust.pins.map(normalisePin);
+  if (server?.trust?.pins?.length) {
+    tls.pins = server.trust.pins.map(normalisePin);
+    // For the audit only (tls-proxy-terminates): tlsOptions ignores it.
+    if (server.trust.pinIssuer) tls.pinIssuer = server.trust.pinIssuer;
+  }
   const out: TransportOptions = { ...defaults };
   if (Object.keys(tls).length) out.tls = tls;
   else delete out.tls;

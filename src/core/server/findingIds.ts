@@ -9,6 +9,7 @@ export const FINDING_IDS = [
   'auth-disabled',
   'plain-http-remote',
   'hub-plain-http',
+  'tls-proxy-terminates',
   'cors-any-origin',
   'runtime-file-readable',
   'login-cookie-not-secure',
@@ -19,6 +20,8 @@ export const FINDING_IDS = [
   'login-cookie-long-lived',
   'login-cookie-expiry-not-enforced',
   'cookie-rejected',
+  'tls-self-signed-unpinned',
+  'tls-certificate-expiring',
   'token-in-url',
   'hub-token-in-url-accepted',
   'hub-token-long-lived',
@@ -31,6 +34,9 @@ export type FindingId = (typeof FINDING_IDS)[number];
 
 /** The findings about a hub a server belongs to (its transport, its token), not about the server itself. */
 export type HubFindingId = Extract<FindingId, `hub-${string}`>;
+
+/** The findings about the certificate the server presents on its route (tlsRules.ts). */
+export type TlsFindingId = Extract<FindingId, `tls-${string}`>;
 
 export function isFindingId(value: string): value is FindingId {
   return (FINDING_IDS as readonly string[]).includes(value);

@@ -1,22 +1,83 @@
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import type { ServerEndpoint } from '../server/endpoint';
-import { proxyPlan } from './proxy';
+import { undici } from '../util/libs';
+import { proxyFor, proxyPlan, type ProxyHop } from './proxy';
 import type { TransportOptions } from './dispatcher';
-import { inspectCertificate, type CertificateFacts, type TlsTrust } from './tlsTrust';
+import { inspectCertificate, proxyTlsOptions, readPresentedCertificate, type CertificateFacts, type TlsTrust } from './tlsTrust';
+
+/** How the certificate of a server is read: straight from it, or through the proxy its client goes through. */
+export type CertificateRoute = { readonly kind: 'direct' } | ({ readonly kind: 'proxy' } & ProxyHop);
+
+/**
+ * The route the server's client takes to an https server (the dispatcher's plan, with a shared plan's NO_PROXY and
+ * environment proxies resolved as undici resolves them: proxyFor), or undefined for a server that has no
+ * certificate to read (plain http, a unix socket).
+ */
+export function certificateRoute(endpoint: ServerEndpoint, transport: TransportOptions, env: NodeJS.ProcessEnv = process.env): CertificateRoute | undefined {
+  const url = endpoint.baseUrl;
+  if (url.protocol !== 'https:' || endpoint.socketPath) return undefined;
+  const hop = proxyFor(url, proxyPlan(endpoint, transport.proxyOverride, transport.proxy, env), env);
+  return hop ? { kind: 'proxy', ...hop } : { kind: 'direct' };
+}
 
 /**
  * The certificate an https server presents on the route its client would take, read with the server's own trust
- * (verification on, nothing sent): what a person compares before trusting or pinning it, and what the audit checks.
- * Undefined for a plain-http or unix-socket server, and when no certificate could be read (the server is down, or
- * the route goes through a proxy, which this does not tunnel through).
+ * (verification on, nothing sent to the server): what a person compares before trusting or pinning it, and what
+ * the audit checks. Through a proxy, the certificate is read inside a CONNECT tunnel, as the client's own requests
+ * are: a proxy that terminates TLS shows its own certificate here too. Undefined for a plain-http or unix-socket
+ * server, and when no certificate could be read (the server or the proxy is down, the proxy refused the tunnel).
  */
-export async function readServerCertificate(endpoint: ServerEndpoint, transport: TransportOptions, timeoutMs?: number): Promise<CertificateFacts | undefined> {
-  if (proxyPlan(endpoint, transport.proxyOverride, transport.proxy).kind !== 'direct') return undefined;
-  return readCertificateDirect(endpoint, transport.tls, timeoutMs);
+export async function readServerCertificate(endpoint: ServerEndpoint, transport: TransportOptions, timeoutMs = 10_000): Promise<CertificateFacts | undefined> {
+  try {
+    const route = certificateRoute(endpoint, transport);
+    if (!route) return undefined;
+    const url = endpoint.baseUrl;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || 443);
+    if (route.kind === 'direct') return await inspectCertificate(host, port, transport.tls, timeoutMs);
+    return await readThroughTunnel(route, `${url.hostname}:${port}`, host, transport.tls, timeoutMs);
+  } catch {
+    return undefined;
+  }
 }
 
-/** The same, for a caller that knows its route is direct (a client whose dispatcher connects straight to the server). */
-export async function readCertificateDirect(endpoint: ServerEndpoint, tls: TlsTrust | undefined, timeoutMs?: number): Promise<CertificateFacts | undefined> {
-  const url = endpoint.baseUrl;
-  if (url.protocol !== 'https:' || endpoint.socketPath) return undefined;
-  return inspectCertificate(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443), tls, timeoutMs).catch(() => undefined);
+async function readThroughTunnel(proxy: ProxyHop, target: string, host: string, trust: TlsTrust | undefined, timeoutMs: number): Promise<CertificateFacts | undefined> {
+  const started = Date.now();
+  const tunnel = await openTunnel(proxy, target, trust, timeoutMs);
+  if (!tunnel) return undefined;
+  try {
+    const left = Math.max(1, timeoutMs - (Date.now() - started));
+    return await readPresentedCertificate((options) => tlsConnect({ ...options, socket: tunnel }), host, trust, left);
+  } finally {
+    tunnel.destroy();
+  }
+}
+
+/**
+ * A CONNECT tunnel through `proxy` to `target` (`host:port`, an IPv6 host in brackets), opened with undici's own
+ * CONNECT as its ProxyAgent opens one: the `Proxy-Authorization` value if there is one, TLS to an https proxy with
+ * `proxyTlsOptions`. Undefined when the proxy answers anything but 200 (a 407 for a missing credential, a 403, a
+ * 502), cannot be reached, or does not answer within `timeoutMs`. The agent is closed once the tunnel is open: the
+ * tunnel's socket is handed over and lives on until the caller destroys it.
+ */
+async function openTunnel(proxy: ProxyHop, target: string, trust: TlsTrust | undefined, timeoutMs: number): Promise<Duplex | undefined> {
+  const origin = new URL(proxy.uri).origin;
+  const connect: Record<string, unknown> = { ...proxyTlsOptions(trust), timeout: timeoutMs };
+  const agent = new (undici().Agent)({ connections: 1, connect });
+  try {
+    const { statusCode, socket } = await agent.connect({
+      origin,
+      path: target,
+      headers: { host: target, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (statusCode === 200) return socket;
+    socket.destroy();
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    void agent.close().catch(() => undefined);
+  }
 }

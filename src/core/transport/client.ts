@@ -23,8 +23,8 @@ import {
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
-import { readCertificateDirect } from './certificateProbe';
-import { PIN_MISMATCH_REASON, type TlsTrust } from './tlsTrust';
+import { readServerCertificate } from './certificateProbe';
+import { PIN_MISMATCH_REASON } from './tlsTrust';
 import { exchange } from './exchange';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
 
@@ -71,7 +71,7 @@ export class JupyterClient implements Disposable {
   readonly auth: ServerAuth;
   readonly log: Logger;
   private readonly transport: ServerTransport;
-  private readonly tlsTrust: TlsTrust | undefined;
+  private readonly transportOptions: TransportOptions;
   private forbiddenProbe: Promise<ForbiddenCause> | undefined;
   private disposed = false;
   private readonly now: () => number;
@@ -91,7 +91,7 @@ export class JupyterClient implements Disposable {
     const jar = options.jar ?? new ServerCookieJar(undefined, () => new Date(this.now()));
     this.auth = new ServerAuth(this.endpoint, options.credential, options.mode ?? 'auto', jar, this.log);
     this.transport = createServerTransport(this.endpoint, this.auth, this.log, options.transport);
-    this.tlsTrust = options.transport?.tls;
+    this.transportOptions = options.transport ?? {};
   }
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
@@ -220,13 +220,14 @@ export class JupyterClient implements Disposable {
   }
 
   /**
-   * A refused certificate, with what it says: the certificate is read in a second handshake (verification on,
-   * nothing sent) so the error can name its subject, issuer, validity and fingerprint. Direct https servers only.
+   * A refused certificate, with what it says: the certificate is read in a second handshake on the same route
+   * (straight to the server, or through its proxy's CONNECT tunnel; verification on, nothing sent) so the error can
+   * name its subject, issuer, validity and fingerprint.
    */
   private async withCertificate(err: unknown): Promise<never> {
     const e = toJupyterError(err, this.endpoint.id);
-    if (!(e instanceof TlsFailureError) || this.transport.route.kind !== 'direct') throw e;
-    const cert = await readCertificateDirect(this.endpoint, this.tlsTrust);
+    if (!(e instanceof TlsFailureError)) throw e;
+    const cert = await readServerCertificate(this.endpoint, this.transportOptions);
     if (!cert) throw e;
     const out = new TlsFailureError(
       `${e.message} It presented a certificate for "${cert.subject}" issued by "${cert.issuer}"${cert.selfSigned ? ' (self-signed)' : ''}, valid ${cert.validFrom.slice(0, 10)} to ${cert.validTo.slice(0, 10)}, SHA-256 fingerprint ${cert.fingerprint256}.`,

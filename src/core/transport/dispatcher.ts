@@ -10,7 +10,7 @@ import type { Logger } from '../util/log';
 import { HandshakeLog } from './handshakes';
 import { authInterceptor, cookieInterceptor, loggingInterceptor, originGuard, xsrfInterceptor } from './interceptors';
 import { proxyPlan, type ProxyOverride, type ProxyPlan, type ProxySettings } from './proxy';
-import { tlsOptions, type TlsTrust } from './tlsTrust';
+import { proxyTlsOptions, tlsOptions, type TlsTrust } from './tlsTrust';
 
 export type { TlsTrust };
 
@@ -121,9 +121,9 @@ function baseDispatcher(endpoint: ServerEndpoint, route: ProxyPlan, trust: TlsTr
   }
 }
 
-/** TLS to an https proxy: verified against the public and OS roots (http.proxyStrictSSL cannot turn that off). */
+/** TLS to an https proxy (proxyTlsOptions: the public and OS roots), with the connect timeout. */
 function proxyTls(trust: TlsTrust | undefined, t: Timeouts): Record<string, unknown> {
-  return { ...tlsOptions(trust?.systemCa ? { systemCa: trust.systemCa } : undefined), timeout: t.connectTimeout };
+  return { ...proxyTlsOptions(trust), timeout: t.connectTimeout };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { checkServerIdentity, connect as tlsConnect, createSecureContext, rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, createSecureContext, rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { InvalidInputError, type PresentedCertificate } from '../util/errors';
 
 /**
@@ -15,6 +15,11 @@ export interface TlsTrust {
   readonly clientCert?: { readonly cert: string; readonly key: string; readonly passphrase?: string } | { readonly pfx: Buffer; readonly passphrase?: string };
   /** SHA-256 fingerprints (`AB:CD:…`) one of which the server's certificate must have, checked after normal verification. */
   readonly pins?: readonly string[];
+  /**
+   * The issuer (in `certificateFacts` form) of the certificate a pin was taken from, when known (SavedTrust.pinIssuer).
+   * Not trust: `tlsOptions` ignores it. The audit compares it with the issuer of the certificate presented now.
+   */
+  readonly pinIssuer?: string;
 }
 
 /** `sha256:ab cd…`, `AB:CD:…` or plain hex → `AB:CD:…` (Node's `fingerprint256` form); InvalidInput otherwise. */
@@ -72,6 +77,19 @@ export function tlsOptions(trust: TlsTrust | undefined): ConnectionOptions {
 }
 
 /**
+ * TLS to an https proxy: verified against the public and OS roots only (the server's own CAs, pins and client
+ * certificate are for the server, not for the proxy; http.proxyStrictSSL cannot turn verification off).
+ */
+export function proxyTlsOptions(trust: TlsTrust | undefined): ConnectionOptions {
+  return tlsOptions(trust?.systemCa ? { systemCa: trust.systemCa } : undefined);
+}
+
+/** The SNI name for `host`: none for an IP address (RFC 6066 forbids it). */
+export function serverNameFor(host: string): string | undefined {
+  return /^[\d.]+$|:/.test(host) ? undefined : host;
+}
+
+/**
  * A client certificate that cannot be loaded (a wrong or missing passphrase, a key that is not the certificate's)
  * is refused here, as InvalidInput naming what is wrong: otherwise it fails inside every connection attempt with
  * OpenSSL's bare text ("mac verify failure"), which reads as an unreachable server. The passphrase is never in it.
@@ -123,9 +141,24 @@ export function sha256Hex(bytes: Uint8Array): string {
  * Looks at the certificate a server presents, with verification on: the handshake runs with the server's trust
  * and nothing is sent. When verification fails, the certificate is read just before Node tears the socket down
  * (it is gone once the error is emitted), so a person can compare its fingerprint before trusting it.
- * Direct connections only (a proxied server is inspected through nothing: the caller says so).
+ * A direct connection; `readServerCertificate` (certificateProbe.ts) takes the server's route, proxies included.
  */
 export function inspectCertificate(host: string, port: number, trust: TlsTrust | undefined, timeoutMs = 10_000): Promise<CertificateFacts | undefined> {
+  return readPresentedCertificate((options) => tlsConnect({ ...options, port }), host, trust, timeoutMs);
+}
+
+/**
+ * The handshake `inspectCertificate` makes, on the TLS socket `open` starts from the given options (host, SNI name
+ * and the trust's `tlsOptions`): straight to the server, or over an already open tunnel (`{ ...options, socket }`).
+ * Resolves with what the presented certificate says (`verifyError` when the trust refused it), or undefined when no
+ * certificate arrived within `timeoutMs`. The socket is destroyed before it resolves.
+ */
+export function readPresentedCertificate(
+  open: (options: ConnectionOptions) => TLSSocket,
+  host: string,
+  trust: TlsTrust | undefined,
+  timeoutMs: number,
+): Promise<CertificateFacts | undefined> {
   return new Promise((resolve) => {
     let facts: CertificateFacts | undefined;
     let done = false;
@@ -136,8 +169,8 @@ export function inspectCertificate(host: string, port: number, trust: TlsTrust |
       socket.destroy();
       resolve(facts);
     };
-    const servername = /^[\d.]+$|:/.test(host) ? undefined : host;
-    const socket = tlsConnect({ ...tlsOptions(trust), host, port, ...(servername ? { servername } : {}) });
+    const servername = serverNameFor(host);
+    const socket = open({ ...tlsOptions(trust), host, ...(servername ? { servername } : {}) });
     const read = (error?: Error): void => {
       if (facts) return;
       try {

@@ -44,6 +44,22 @@ function serverLines(s: AuditServerSummary, maxHours: number): string[] {
       s.runtimeFiles.length ? s.runtimeFiles.map((f) => `${inline(f.path)} ${inline(f.mode)}`).join('<br>') : vscode.l10n.t('none found for this server'),
     ),
     row(vscode.l10n.t('Maximum login-cookie lifetime'), vscode.l10n.t('{0} hours', maxHours)),
+    ...certificateRows(s, row),
+  ];
+}
+
+function certificateRows(s: AuditServerSummary, row: (name: string, value: string) => string): string[] {
+  const c = s.certificate;
+  if (!c) return s.transport === 'https' ? [row(vscode.l10n.t('Certificate'), vscode.l10n.t('not read'))] : [];
+  return [
+    row(vscode.l10n.t('Certificate'), `${inline(c.subject)}${c.selfSigned ? ` (${vscode.l10n.t('self-signed')})` : ''}`),
+    row(vscode.l10n.t('Issued by'), inline(c.issuer)),
+    row(vscode.l10n.t('Valid until'), inline(c.validTo)),
+    row(vscode.l10n.t('SHA-256 fingerprint'), `\`${c.fingerprint256}\``),
+    row(vscode.l10n.t('Read'), c.route === 'direct' ? vscode.l10n.t('directly') : vscode.l10n.t('through the proxy {0}', inline(c.route))),
+    row(vscode.l10n.t('Pinned'), c.pinned ? vscode.l10n.t('yes') : vscode.l10n.t('no')),
+    ...(c.verifyError ? [row(vscode.l10n.t('Refused by this server\'s trust'), inline(c.verifyError))] : []),
+    row(vscode.l10n.t('Certificate expiry warning'), vscode.l10n.t('{0} days', s.certificateExpiryDays)),
   ];
 }
 
@@ -76,6 +92,7 @@ export function securityReportMarkdown(view: SecurityView, label: string, at: Da
   lines.push(`${vscode.l10n.t('Audited {0}', audited.toLocaleString(vscode.env.language))} · **${countsLabel(view)}**`, '');
   if (view.status === 'failed' && view.error) lines.push(`> ${inline(vscode.l10n.t('The latest audit failed, this is the one before: {0}', view.error))}`, '');
   const s = report.server;
+  if (s.incomplete !== undefined) lines.push(`> ${inline(vscode.l10n.t('Only the certificate could be audited; the other probes did not run: {0}', s.incomplete))}`, '');
   lines.push(`${inline(s.url)} · ${s.version ? inline(`Jupyter ${s.version}`) : vscode.l10n.t('unknown version')} · ${inline(s.transport)} · ${inline(s.auth)}`, '');
   // What to act on first; the probe details follow for whoever checks the findings.
   lines.push(`## ${vscode.l10n.t('Findings')}`, '');

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { auditPolicy, DEFAULT_MAX_COOKIE_HOURS, type AuditPolicy } from '../../core/audit/policy';
+import { auditPolicy, DEFAULT_CERT_EXPIRY_DAYS, DEFAULT_MAX_COOKIE_HOURS, type AuditPolicy } from '../../core/audit/policy';
 import { silencedFor, type SilencedFor } from '../../core/audit/silencing';
 import { SETTINGS_SECTION } from '../ids';
 
@@ -18,13 +18,22 @@ export interface SecuritySettings {
 export function readSecuritySettings(): SecuritySettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   const hours = c.get<number>('maxCookieLifetimeHours', DEFAULT_MAX_COOKIE_HOURS);
-  let policy: AuditPolicy;
-  try {
-    policy = auditPolicy({ maxCookieLifetimeHours: hours });
-  } catch {
-    // Not a positive number: the default, as the setting's description says.
-    policy = auditPolicy();
-  }
+  const days = c.get<number>('certificateExpiryDays', DEFAULT_CERT_EXPIRY_DAYS);
+  // A value that is not a positive number: the default, as each setting's description says.
+  const valid = <T>(value: T, check: (v: T) => unknown): T | undefined => {
+    try {
+      check(value);
+      return value;
+    } catch {
+      return undefined;
+    }
+  };
+  const maxCookieLifetimeHours = valid(hours, (h) => auditPolicy({ maxCookieLifetimeHours: h }));
+  const certificateExpiryDays = valid(days, (d) => auditPolicy({ certificateExpiryDays: d }));
+  const policy: AuditPolicy = auditPolicy({
+    ...(maxCookieLifetimeHours !== undefined ? { maxCookieLifetimeHours } : {}),
+    ...(certificateExpiryDays !== undefined ? { certificateExpiryDays } : {}),
+  });
   return { auditOnConnect: c.get<boolean>('auditOnConnect', true), policy, silencedSetting: c.get<unknown>('silencedFindings', {}) };
 }
 

@@ -101,11 +101,13 @@ export class SecurityState implements Disposable {
   }
 
   private applySettings(next: SecuritySettings): void {
-    const lifetimeChanged = next.policy.maxCookieLifetimeHours !== this.settings.policy.maxCookieLifetimeHours;
+    const lifetimeChanged =
+      next.policy.maxCookieLifetimeHours !== this.settings.policy.maxCookieLifetimeHours ||
+      next.policy.certificateExpiryDays !== this.settings.policy.certificateExpiryDays;
     this.settings = next;
     for (const c of this.registry.list()) {
       if (!this.service.get(c.id)) continue;
-      // The cookie lifetime is judged by the audit itself; silencing only changes the view.
+      // The cookie lifetime and the certificate's expiry window are judged by the audit itself; silencing only changes the view.
       if (lifetimeChanged && c.state.kind === 'connected') void this.audit(c);
       else this.afterChange(c.id);
     }
