@@ -78,7 +78,11 @@ export function onDidChangeSettings(listener: (s: Settings) => void): vscode.Dis
   });
 }
 
-/** The transport options every server shares: the proxy settings (timeouts are the transport's defaults). */
+/**
+ * The transport options every server shares: the proxy settings (timeouts are the transport's defaults). With
+ * `http.proxySupport` off (no proxy settings) servers are reached directly, not through the HTTPS_PROXY/HTTP_PROXY
+ * environment the shared route would fall back to; a server's own proxy (Set Proxy for Server…) still applies.
+ */
 export function transportSettings(s: Settings): TransportOptions {
-  return s.proxy ? { proxy: s.proxy } : {};
+  return s.proxy ? { proxy: s.proxy } : { proxyOverride: 'direct' };
 }

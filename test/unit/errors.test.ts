@@ -51,6 +51,16 @@ describe('util/errors: toJupyterError', () => {
     mapsTo(sysError('UND_ERR_SOCKET', 'other side closed'), 'ServerUnreachable', /closed unexpectedly/);
   });
 
+  it('a TLS alert refusing the client certificate → TlsFailure saying which certificate to choose, not "not trusted"', () => {
+    const required = mapsTo(sysError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'), 'TlsFailure', /requires a client certificate and none was given/);
+    assert.match(required.hint, /Use a Client Certificate/);
+    assert.doesNotMatch(required.hint, /not trusted/);
+    mapsTo(sysError('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca'), 'TlsFailure', /refused this client's certificate/);
+    mapsTo(sysError('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'sslv3 alert handshake failure'), 'TlsFailure', /may require a client certificate/);
+    // The server's own certificate refused here is not about the client's.
+    assert.doesNotMatch(mapsTo(sysError('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'TlsFailure').message, /client/);
+  });
+
   it('ENOENT (unix socket path missing) → ServerUnreachable naming the socket', () => {
     mapsTo(sysError('ENOENT', 'connect ENOENT /tmp/js.sock'), 'ServerUnreachable', /unix socket does not exist/);
     mapsTo(sysError('EACCES', 'connect EACCES /tmp/js.sock'), 'ServerUnreachable', /permission/);
@@ -145,7 +155,7 @@ describe('util/errors: classes', () => {
   // Typed as a Record, so a new code fails to compile here until it is listed.
   const ALL: Record<ErrorCode, true> = {
     ServerUnreachable: true, AuthRequired: true, AuthExpired: true, InvalidToken: true, WrongPassword: true, XsrfRejected: true,
-    HostRejected: true, OriginRejected: true, NotAJupyterServer: true, TlsFailure: true, CrossOriginBlocked: true, InvalidInput: true,
+    HostRejected: true, OriginRejected: true, NotAJupyterServer: true, TlsFailure: true, ProxyAuthRequired: true, CrossOriginBlocked: true, InvalidInput: true,
     UnexpectedReply: true, KernelNotFound: true, KernelLost: true, WebSocketFailed: true, Timeout: true, Cancelled: true, ServerStopped: true,
   };
   const codes = Object.keys(ALL) as ErrorCode[];
@@ -162,7 +172,7 @@ describe('util/errors: classes', () => {
   it('reproduces the sets it replaced: the connection\'s retryable and needs-user codes, the kernel reconnect\'s final ones', () => {
     const retryable = ['ServerUnreachable', 'Timeout', 'WebSocketFailed'];
     const userNeeded = ['AuthRequired', 'AuthExpired', 'InvalidToken', 'WrongPassword'];
-    const kernelFinal = ['KernelNotFound', 'ServerStopped', 'AuthRequired', 'WrongPassword', 'Cancelled', 'HostRejected', 'OriginRejected', 'TlsFailure'];
+    const kernelFinal = ['KernelNotFound', 'ServerStopped', 'AuthRequired', 'WrongPassword', 'Cancelled', 'HostRejected', 'OriginRejected', 'TlsFailure', 'ProxyAuthRequired'];
     for (const code of codes) {
       const e = new Coded(code);
       assert.equal(isRetryable(e), retryable.includes(code), code);

@@ -132,14 +132,18 @@ export class ServerConnection implements Disposable {
 
   /**
    * New shared transport settings (a proxy setting changed): a live client is rebuilt with them (its sockets closed,
-   * the session kept) and connected again.
+   * the session kept) and connected again. A server that was unreachable (a proxy refusing it, say) is tried again
+   * with them at once and, if it still cannot be reached, left to the usual retries, as is one its proxy refused for
+   * a missing or wrong credential (407): a corrected setting takes effect without a Reconnect.
    */
   async updateTransport(next: TransportOptions): Promise<void> {
     this.reach.shared = next;
     if (!this.clientValue) return;
-    const wasUsable = this.stateValue.kind === 'connected' || this.stateValue.kind === 'idle-expired';
+    const { kind, error } = this.stateValue;
     await this.disconnect();
-    if (wasUsable) await this.connect().catch(() => undefined);
+    const wanted = kind === 'connected' || kind === 'idle-expired' || kind === 'unreachable' || error?.code === 'ProxyAuthRequired';
+    if (!wanted) return;
+    await this.connect().catch((err: unknown) => this.lifecycle.reportFailure(err));
   }
 
   describe(): string {

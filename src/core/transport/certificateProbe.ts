@@ -1,10 +1,10 @@
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { ServerEndpoint } from '../server/endpoint';
 import { undici } from '../util/libs';
 import { proxyFor, proxyPlan, type ProxyHop } from './proxy';
 import type { TransportOptions } from './dispatcher';
-import { inspectCertificate, proxyTlsOptions, readPresentedCertificate, type CertificateFacts, type TlsTrust } from './tlsTrust';
+import { inspectCertificate, proxyTlsOptions, readPresentedCertificate, serverNameFor, tlsOptions, type CertificateFacts, type TlsTrust } from './tlsTrust';
 
 /** How the certificate of a server is read: straight from it, or through the proxy its client goes through. */
 export type CertificateRoute = { readonly kind: 'direct' } | ({ readonly kind: 'proxy' } & ProxyHop);
@@ -40,6 +40,46 @@ export async function readServerCertificate(endpoint: ServerEndpoint, transport:
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The TLS alert an https server sends after the handshake, on the route its client takes, or undefined when it
+ * answers (or closes, or says nothing within `timeoutMs`). Over TLS 1.3 a server that requires a client certificate
+ * refuses a missing or unknown one only after the handshake has completed, and undici reports that as a closed
+ * socket ("other side closed"), the alert lost: this asks again with the same trust (client certificate included)
+ * and one public `GET api` without credentials, and returns the alert's Node code (e.g.
+ * `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`).
+ */
+export async function readPostHandshakeAlert(endpoint: ServerEndpoint, transport: TransportOptions, timeoutMs = 10_000): Promise<string | undefined> {
+  let route: CertificateRoute | undefined;
+  let options: ConnectionOptions;
+  try {
+    route = certificateRoute(endpoint, transport);
+    options = tlsOptions(transport.tls);
+  } catch {
+    return undefined; // a proxy URL or client certificate the client refuses itself, saying why
+  }
+  if (!route) return undefined;
+  const url = endpoint.baseUrl;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 443);
+  const tunnel = route.kind === 'proxy' ? await openTunnel(route, `${url.hostname}:${port}`, transport.tls, timeoutMs) : undefined;
+  if (route.kind === 'proxy' && !tunnel) return undefined;
+  const servername = serverNameFor(host);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ ...options, host, port, ...(servername ? { servername } : {}), ...(tunnel ? { socket: tunnel } : {}) });
+    const done = (alert?: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      tunnel?.destroy();
+      resolve(alert);
+    };
+    const timer = setTimeout(() => done(), timeoutMs);
+    socket.once('secureConnect', () => socket.write(`GET ${url.pathname}api HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`));
+    socket.once('data', () => done());
+    socket.once('close', () => done());
+    socket.once('error', (err: NodeJS.ErrnoException) => done(typeof err.code === 'string' && /^ERR_SSL_.*ALERT_/.test(err.code) ? err.code : undefined));
+  });
 }
 
 async function readThroughTunnel(proxy: ProxyHop, target: string, host: string, trust: TlsTrust | undefined, timeoutMs: number): Promise<CertificateFacts | undefined> {

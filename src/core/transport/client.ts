@@ -14,8 +14,12 @@ import {
   JupyterError,
   KernelNotFoundError,
   NotAJupyterServerError,
+  ServerUnreachableError,
   TlsFailureError,
   UnexpectedReplyError,
+  clientCertificateRefused,
+  errorCodeOf,
+  isClientCertificateAlert,
   XsrfRejectedError,
   isJupyterError,
   toJupyterError,
@@ -23,7 +27,7 @@ import {
 import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { createServerTransport, type ServerTransport, type TransportOptions } from './dispatcher';
-import { readServerCertificate } from './certificateProbe';
+import { readPostHandshakeAlert, readServerCertificate } from './certificateProbe';
 import { PIN_MISMATCH_REASON } from './tlsTrust';
 import { exchange } from './exchange';
 import { MUTATING_METHODS, describeRequest, parseJson, replyMessage, type HttpMethod, type HttpReply, type SendOptions } from './reply';
@@ -222,10 +226,15 @@ export class JupyterClient implements Disposable {
   /**
    * A refused certificate, with what it says: the certificate is read in a second handshake on the same route
    * (straight to the server, or through its proxy's CONNECT tunnel; verification on, nothing sent) so the error can
-   * name its subject, issuer, validity and fingerprint.
+   * name its subject, issuer, validity and fingerprint. A connection an https server closed right away is asked once
+   * more for a TLS alert (readPostHandshakeAlert): over TLS 1.3 that is how a missing client certificate shows.
    */
   private async withCertificate(err: unknown): Promise<never> {
     const e = toJupyterError(err, this.endpoint.id);
+    if (e instanceof ServerUnreachableError && this.endpoint.baseUrl.protocol === 'https:' && errorCodeOf(e.cause)?.startsWith('UND_ERR_SOCKET')) {
+      const alert = await readPostHandshakeAlert(this.endpoint, this.transportOptions);
+      throw alert && isClientCertificateAlert(alert) ? clientCertificateRefused(this.endpoint.id, alert, err) : e;
+    }
     if (!(e instanceof TlsFailureError)) throw e;
     const cert = await readServerCertificate(this.endpoint, this.transportOptions);
     if (!cert) throw e;

@@ -4,7 +4,7 @@ import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ServerEndpoint } from '../server/endpoint';
 import type { ServerAuth } from '../session/serverAuth';
-import { ServerUnreachableError } from '../util/errors';
+import { ProxyAuthRequiredError, ServerUnreachableError } from '../util/errors';
 import { undici } from '../util/libs';
 import type { Logger } from '../util/log';
 import { HandshakeLog } from './handshakes';
@@ -166,17 +166,18 @@ class ProxyRefusalHandler implements Dispatcher.DispatchHandler {
     }
     const proxy = this.route.uri ? `The proxy ${this.route.uri}` : 'The proxy (from the environment)';
     const serverUrl = this.endpoint.id;
+    const details = { serverUrl, status: Number(status), cause: error };
     this.inner.onResponseError?.(
       c,
-      new ServerUnreachableError(`${proxy} refused to connect to ${serverUrl} (${status}${status === '407' ? ' Proxy Authentication Required' : ''}).`, {
-        serverUrl,
-        status: Number(status),
-        cause: error,
-        hint:
-          status === '407'
-            ? 'The proxy wants a (different) credential: set http.proxyAuthorization, or check the user name and password.'
-            : 'Check the proxy setting, and that the proxy may connect to this server (or add it to http.noProxy).',
-      }),
+      status === '407'
+        ? new ProxyAuthRequiredError(`${proxy} refused to connect to ${serverUrl} (407 Proxy Authentication Required).`, {
+            ...details,
+            hint: 'The proxy wants a (different) credential: set http.proxyAuthorization (or the user and password in the proxy URL of HTTPS_PROXY), or check the user name and password. The server is tried again when a proxy setting changes.',
+          })
+        : new ServerUnreachableError(`${proxy} refused to connect to ${serverUrl} (${status}).`, {
+            ...details,
+            hint: 'Check the proxy setting, and that the proxy may connect to this server (or add it to http.noProxy).',
+          }),
     );
   }
 }

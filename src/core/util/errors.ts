@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'OriginRejected'
   | 'NotAJupyterServer'
   | 'TlsFailure'
+  | 'ProxyAuthRequired'
   | 'CrossOriginBlocked'
   | 'InvalidInput'
   | 'UnexpectedReply'
@@ -113,6 +114,13 @@ export class TlsFailureError extends JupyterError {
     return { ...super.summary(), ...(this.certificate ? { certificate: this.certificate } : {}) };
   }
 }
+/**
+ * The proxy on the server's route wants a (different) credential (407): the proxy settings must change, not the
+ * server's credential, so it is not retried and does not ask for a token; a changed proxy setting tries again.
+ */
+export class ProxyAuthRequiredError extends JupyterError {
+  readonly code = 'ProxyAuthRequired';
+}
 export class CrossOriginBlockedError extends JupyterError {
   readonly code = 'CrossOriginBlocked';
 }
@@ -172,6 +180,7 @@ const CLASSES: Record<ErrorCode, readonly [ErrorClass, 'kernel retries' | 'kerne
   HostRejected: ['final', 'kernel stops'],
   OriginRejected: ['final', 'kernel stops'],
   TlsFailure: ['final', 'kernel stops'],
+  ProxyAuthRequired: ['final', 'kernel stops'],
   KernelNotFound: ['final', 'kernel stops'],
   ServerStopped: ['final', 'kernel stops'],
   Cancelled: ['final', 'kernel stops'],
@@ -227,7 +236,8 @@ const UNREACHABLE: Record<string, string> = {
   EACCES: 'permission to the unix socket was denied',
 };
 
-function errorCodeOf(err: unknown): string | undefined {
+/** The code that says most about a network failure (the system error inside undici's wrapper, or undici's own). */
+export function errorCodeOf(err: unknown): string | undefined {
   let e: unknown = err;
   // undici's socket errors wrap the system error that says more; without one, their own code is all there is.
   let socketCode: string | undefined;
@@ -241,6 +251,29 @@ function errorCodeOf(err: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return socketCode;
+}
+
+/** The TLS alerts (Node's codes for them) by which a server refuses the client's certificate, or its absence. */
+export function isClientCertificateAlert(code: string): boolean {
+  return /^ERR_SSL_(TLSV13|TLSV1|SSLV3)_ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|ACCESS_DENIED|HANDSHAKE_FAILURE)$/.test(code);
+}
+
+/** A server that refused the client's certificate (or wants one): what to choose, and where. */
+export function clientCertificateRefused(serverUrl: string, alert: string, cause?: unknown): TlsFailureError {
+  const required = alert.endsWith('_CERTIFICATE_REQUIRED');
+  const handshake = alert.endsWith('_HANDSHAKE_FAILURE');
+  return new TlsFailureError(
+    required
+      ? `${serverUrl} requires a client certificate and none was given (${alert}).`
+      : handshake
+        ? `${serverUrl} ended the TLS handshake (${alert}): it may require a client certificate, or share no protocol version or cipher with this client.`
+        : `${serverUrl} refused this client's certificate (${alert}).`,
+    {
+      serverUrl,
+      cause,
+      hint: 'Choose a client certificate the server accepts (one issued by the CA in its client_ca) for this server: Trust Certificate… → Use a Client Certificate… in VS Code, or --cert and --key (or a .p12) with jupyter-secure.',
+    },
+  );
 }
 
 /**
@@ -263,6 +296,7 @@ export function toJupyterError(err: unknown, serverUrl: string): JupyterError {
       hint: 'The server is up but not responding; it may be overloaded or stuck. Try again later.',
     });
   }
+  if (isClientCertificateAlert(code)) return clientCertificateRefused(serverUrl, code, err);
   // The message is only a clue when the code says nothing else (a host named ssl.example.org is no TLS failure).
   if (TLS_CODES.has(code) || (!Object.hasOwn(UNREACHABLE, code) && /certificate|SSL|TLS/i.test(detail))) {
     return new TlsFailureError(`TLS handshake with ${serverUrl} failed (${code || detail}).`, {
