@@ -2,7 +2,7 @@ import type { Cookie } from 'tough-cookie';
 import { describeRequest } from '../transport/reply';
 import { parseSetCookie } from './cookieRules';
 import type { ExpiredCookieReplay, ObservedLoginCookie } from './observations';
-import { NO_TRACK, withProbeClient, type ProbeTarget } from './probes';
+import { withProbeClient, type ProbeTarget } from './probes';
 
 /**
  * Does the server enforce its own cookie expiry? notebook and jupyter_server only change the `expires=` attribute
@@ -61,7 +61,7 @@ export async function replayExpiredLoginCookie(target: ProbeTarget, cookie: Held
     return { ...base, request: 'GET api/status', status: 0, outcome: 'inconclusive', detail: 'not sent: the cookie has not expired yet' };
   }
   const reply = await withProbeClient(target, { name: cookie.name, value: cookie.value, ...(cookie.path ? { path: cookie.path } : {}) }, (c) =>
-    c.send('GET', 'api/status', { query: NO_TRACK, ...(options.signal ? { signal: options.signal } : {}) }),
+    c.send('GET', 'api/status', { background: true, ...(options.signal ? { signal: options.signal } : {}) }),
   );
   const dateHeader = reply.headers['date'];
   const parsed = typeof dateHeader === 'string' ? new Date(dateHeader) : undefined;

@@ -11,7 +11,7 @@ import { parseSetCookie } from './cookieRules';
 import { EXPIRY_GRACE_MS, heldFromObserved, replayExpiredLoginCookie } from './expiredCookie';
 import { sameOriginAsHub, type HubAuditContext } from './hubRules';
 import type { CertificateObservation, ExpiredCookieReplay, HubObservations, ObservedLoginCookie, ServerObservations } from './observations';
-import { NO_TRACK, probeAuth, probeCors, probePage, probeTokenInUrl, probeXsrf, withProbeClient, type CookieSeed, type ProbeTarget } from './probes';
+import { probeAuth, probeCors, probePage, probeTokenInUrl, probeXsrf, withProbeClient, type CookieSeed, type ProbeTarget } from './probes';
 import { observeRuntimeFiles } from './runtimeFiles';
 
 /** The server to audit and the credential to sign in with (the audit keeps its own cookie jar). */
@@ -158,7 +158,7 @@ async function signIn(client: JupyterClient, signal: AbortSignal | undefined): P
   };
   switch (client.auth.plan) {
     case 'token-header': {
-      const reply = await recording('GET', 'api/status', { query: NO_TRACK, ...(signal ? { signal } : {}) });
+      const reply = await recording('GET', 'api/status', { background: true, ...(signal ? { signal } : {}) });
       if (reply.status === 403) throw client.forbiddenError(await forbiddenCause(client, signal), false);
       if (reply.status !== 200) {
         throw new UnexpectedReplyError(`${describeRequest(reply)} failed with ${reply.status}.`, { serverUrl: client.endpoint.id, status: reply.status });

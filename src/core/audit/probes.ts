@@ -12,7 +12,7 @@ import { scanPageForToken } from './tokenRules';
 
 /**
  * Side-effect-free probes. Every request either reads, or fails before anything happens (a POST to interrupt a
- * kernel id no server can have); all carry `no_track_activity=1`, so they do not even count as user activity
+ * kernel id no server can have); all are `background` requests (`no_track_activity=1`), so they do not count as activity
  * (which would keep an idle server from shutting itself down). No kernel, session, file or terminal is created;
  * the server logs the 4xx replies, nothing more.
  */
@@ -26,8 +26,6 @@ export interface ProbeTarget {
 
 /** A login cookie for a probe request: a Set-Cookie line as issued, or a name/value held by the client. */
 export type CookieSeed = { line: string } | { name: string; value: string; path?: string };
-
-export const NO_TRACK: Readonly<Record<string, string>> = { no_track_activity: '1' };
 
 /** An origin no server can have allowed on purpose (`.invalid` is reserved, RFC 2606). */
 export const FOREIGN_ORIGIN = 'https://jupyter-secure-audit.invalid';
@@ -64,7 +62,7 @@ export function probeReply(reply: HttpReply, credentials: ProbeCredentials): Pro
 }
 
 function opts(signal: AbortSignal | undefined, extra: SendOptions = {}): SendOptions {
-  return { query: NO_TRACK, ...extra, ...(signal ? { signal } : {}) };
+  return { background: true, ...extra, ...(signal ? { signal } : {}) };
 }
 
 /** `GET api/status` without credentials. */
@@ -124,7 +122,7 @@ export async function probePage(client: JupyterClient, signal?: AbortSignal): Pr
 export async function probeTokenInUrl(target: ProbeTarget, token: string, signal?: AbortSignal): Promise<NonNullable<HubObservations['tokenInUrl']>> {
   registerSecret(token);
   return withProbeClient(target, undefined, async (c) => {
-    const reply = await c.send('GET', 'api/status', opts(signal, { query: { ...NO_TRACK, token } }));
+    const reply = await c.send('GET', 'api/status', opts(signal, { query: { token } }));
     const message = replyMessage(reply);
     return { request: describeRequest(reply), status: reply.status, ...(message !== undefined ? { message: redact(message) } : {}) };
   });

@@ -26,7 +26,7 @@ export interface Supervised {
   readonly state: ConnectionState;
   readonly client: JupyterClient | undefined;
   apply(event: ConnectionEvent): boolean;
-  connect(signal?: AbortSignal): Promise<void>;
+  connect(signal?: AbortSignal, options?: { background?: boolean }): Promise<void>;
   /** Closes kernel sockets because the connection went idle. */
   closeKernelsForIdle(): void;
 }
@@ -126,7 +126,7 @@ export class ConnectionSupervisor implements Disposable {
       if (isBack(this.conn.state.kind)) return;
       this.attempting = true;
       try {
-        await this.conn.connect(abort.signal);
+        await this.conn.connect(abort.signal, { background: true });
       } finally {
         this.attempting = false;
       }

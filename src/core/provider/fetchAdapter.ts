@@ -28,8 +28,11 @@ export type ProviderFetch = (input: FetchInput, init?: FetchInit) => Promise<Res
  */
 const DROPPED = new Set(['authorization', 'cookie', 'x-xsrftoken', 'host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']);
 const METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-/** The Jupyter extension polls these every 10 s while a kernel lives: that is not the user working. */
-const POLLS = new Set(['api/sessions', 'api/kernels']);
+/**
+ * The Jupyter extension (@jupyterlab/services) polls these on timers while a notebook is open: that is not the user
+ * working, so they go as background requests (`no_track_activity=1`) and do not keep the server awake.
+ */
+const POLLS = new Set(['api/sessions', 'api/kernels', 'api/kernelspecs', 'api/status']);
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /**
@@ -58,6 +61,7 @@ export function createFetch(door: ServerDoor): ProviderFetch {
         acceptAll: true,
       }),
       request.signal,
+      { background: poll },
     );
     if (poll && reply.status === 200) lastPoll.set(pollKey, reply);
     return toResponse(reply);

@@ -10,7 +10,8 @@ import { CrossOriginBlockedError, InvalidInputError } from '../util/errors';
  */
 export interface ServerDoor {
   readonly endpoint: ServerEndpoint;
-  use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** `background`: the caller's request is not the user's (a poll): connecting for it is not activity either. */
+  use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal, options?: { background?: boolean }): Promise<T>;
   /** A kernel frame went by: the connection is in use (idle expiry). */
   noteActivity(): void;
   /** True while the session is closed for inactivity (it signs in again on the next use). */

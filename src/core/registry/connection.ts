@@ -25,6 +25,11 @@ import { InsecureReasons, observedInsecure, type InsecureReason } from './insecu
 import type { SavedServer } from './savedServers';
 import { authModeOf, credentialOf, entryOf, nameOf, sameSource, stoppedError, type RuntimeSighting, type ServerSource } from './serverSource';
 
+export interface ConnectOptions {
+  /** Nothing the user did asked for it: its requests are not activity (SendOptions.background). */
+  background?: boolean;
+}
+
 export interface ConnectionDeps {
   secrets: ServerSecrets;
   log: Logger;
@@ -143,7 +148,7 @@ export class ServerConnection implements Disposable {
     await this.disconnect();
     const wanted = kind === 'connected' || kind === 'idle-expired' || kind === 'unreachable' || error?.code === 'ProxyAuthRequired';
     if (!wanted) return;
-    await this.connect().catch((err: unknown) => this.lifecycle.reportFailure(err));
+    await this.connect(undefined, { background: true }).catch((err: unknown) => this.lifecycle.reportFailure(err));
   }
 
   describe(): string {
@@ -195,17 +200,23 @@ export class ServerConnection implements Disposable {
     this.changed.fire();
   }
 
-  /** Connects (or joins a connection attempt in progress): probe, authenticate, list kernels. */
-  connect(signal?: AbortSignal): Promise<void> {
+  /**
+   * Connects (or joins a connection attempt in progress): probe, authenticate, list kernels. `background`: nothing
+   * the user did asked for it (activation, discovery, a reconnect attempt, a changed setting, the Jupyter extension
+   * resolving a saved kernel's server), so none of its requests counts as activity (SendOptions.background); one the
+   * user asked for that joins a background attempt counts as client-side use when it is done.
+   */
+  async connect(signal?: AbortSignal, { background = false }: ConnectOptions = {}): Promise<void> {
     if (!this.connecting) {
-      this.connecting = this.doConnect(signal).finally(() => {
+      this.connecting = this.doConnect(signal, background).finally(() => {
         this.connecting = undefined;
       });
     }
-    return this.connecting;
+    await this.connecting;
+    if (!background) this.clientValue?.noteActivity();
   }
 
-  private async doConnect(signal?: AbortSignal): Promise<void> {
+  private async doConnect(signal: AbortSignal | undefined, background: boolean): Promise<void> {
     this.apply({ type: 'connect' });
     try {
       // A hub's server is connected to only while the hub says it runs: started on purpose, never by connecting.
@@ -213,7 +224,7 @@ export class ServerConnection implements Disposable {
       if (stopped) throw stopped;
       const client = await this.ensureClient();
       this.version = await client.probeVersion(signal);
-      await this.authenticate(client, signal);
+      await this.authenticate(client, signal, background);
       this.insecureReasons.setOwn(observedInsecure(this.endpoint, client.auth.plan));
       // Proven working again: kernel sockets waiting to reconnect go now (apply does it on a state change).
       if (!this.apply({ type: 'connected' })) this.kickKernels();
@@ -226,15 +237,15 @@ export class ServerConnection implements Disposable {
     // It answers at its address again, but discovery has not reported its new runtime file yet (the port opens
     // before the file is written): look now, so a new token is adopted at once rather than at the next file event.
     if (this.runtime?.gone && this.deps.refreshDiscoveredToken) void this.deps.refreshDiscoveredToken(this).catch(() => undefined);
-    await this.refreshKernels(signal).catch(() => undefined);
+    await this.refreshKernels(signal, { background }).catch(() => undefined);
   }
 
   /**
    * Signs in; a local server that refuses its token may have been restarted with a new one whose runtime file
    * discovery has not reported yet: look for it and try once more, instead of asking the user.
    */
-  private authenticate(client: JupyterClient, signal?: AbortSignal): Promise<void> {
-    return this.withFreshTokenRetry(() => client.authenticate(signal), 'signing in');
+  private authenticate(client: JupyterClient, signal: AbortSignal | undefined, background: boolean): Promise<void> {
+    return this.withFreshTokenRetry(() => client.authenticate(signal, { background }), 'signing in');
   }
 
   /**
@@ -258,13 +269,13 @@ export class ServerConnection implements Disposable {
    * Runs `fn` with a connected client (connecting first when needed). Failures feed the lifecycle: a network
    * failure starts reconnect attempts. Everything the UI does on a server goes through here.
    */
-  use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.withFreshTokenRetry(() => this.useOnce(fn, signal), 'sending');
+  use<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal, options: ConnectOptions = {}): Promise<T> {
+    return this.withFreshTokenRetry(() => this.useOnce(fn, signal, options), 'sending');
   }
 
-  private async useOnce<T>(fn: (client: JupyterClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async useOnce<T>(fn: (client: JupyterClient) => Promise<T>, signal: AbortSignal | undefined, options: ConnectOptions): Promise<T> {
     const k = this.stateValue.kind;
-    if (k === 'disconnected' || k === 'unreachable' || k === 'auth-expired' || k === 'connecting') await this.connect(signal);
+    if (k === 'disconnected' || k === 'unreachable' || k === 'auth-expired' || k === 'connecting') await this.connect(signal, options);
     const client = await this.ensureClient();
     try {
       return await fn(client);

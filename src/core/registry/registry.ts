@@ -91,7 +91,7 @@ export class ServerRegistry implements Disposable {
     for (const c of this.connections.values()) {
       if (c.apply({ type: 'clock-jump' })) {
         this.log.info(`${c.id}: the clock jumped ${Math.round(gapMs / 1000)} s (sleep?); re-validating the session`);
-        c.connect().catch(() => c.lifecycle.startRetrying());
+        c.connect(undefined, { background: true }).catch(() => c.lifecycle.startRetrying());
       }
     }
   }
@@ -131,7 +131,7 @@ export class ServerRegistry implements Disposable {
       if (d.version) c.version = d.version;
       if (!before) listChanged = true;
       if (tokenChanged) void this.restarts.adopt(c);
-      else if (c.state.kind === 'unreachable' && c.client) void c.connect().catch(() => undefined);
+      else if (c.state.kind === 'unreachable' && c.client) void c.connect(undefined, { background: true }).catch(() => undefined);
     }
     for (const c of [...this.connections.values()]) {
       if (c.runtime?.gone === false && !live.has(c.id)) {

@@ -58,7 +58,7 @@ export class RestartAdoption {
     // use; only one that is down or refused is connected again. Either way the server is up: kernel sockets waiting
     // out a retry delay try now.
     if (RUNNING_OR_RESTING.has(c.state.kind)) c.kickKernels();
-    else void c.connect().catch(() => undefined);
+    else void c.connect(undefined, { background: true }).catch(() => undefined);
   }
 
   /**

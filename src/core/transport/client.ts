@@ -101,7 +101,7 @@ export class JupyterClient implements Disposable {
   /** One request, as is: no session preparation, no recovery, network failures typed. */
   readonly send = async (method: HttpMethod, path: string, options: SendOptions = {}): Promise<HttpReply> => {
     if (!options.background) this.noteActivity();
-    const url = serverUrl(this.endpoint, path, options.query);
+    const url = serverUrl(this.endpoint, path, options.background ? { ...options.query, [NO_TRACK_ACTIVITY]: '1' } : options.query);
     const headers: Record<string, string> = { accept: 'application/json, text/html;q=0.9, */*;q=0.8', ...options.headers };
     let body: Uint8Array | string | undefined;
     if (options.body !== undefined) {
@@ -197,10 +197,10 @@ export class JupyterClient implements Disposable {
    * session), then `GET api/status` proves it (re-signing in once if the server has ended the session).
    * Throws a typed error (AuthRequired, InvalidToken, WrongPassword, HostRejected, …) on failure.
    */
-  async authenticate(signal?: AbortSignal): Promise<void> {
+  async authenticate(signal?: AbortSignal, { background = false }: { background?: boolean } = {}): Promise<void> {
     this.assertUsable();
     if (this.canLogin() && !this.auth.hasLoginCookie()) await this.login(signal, this.auth.generation);
-    await this.request('GET', 'api/status', signal ? { signal } : {});
+    await this.request('GET', 'api/status', { ...(signal ? { signal } : {}), ...(background ? { background } : {}) });
   }
 
   /** Makes sure a cookie session holds `_xsrf` (fetching it if not); `force` fetches a fresh one. */
@@ -378,11 +378,14 @@ export class JupyterClient implements Disposable {
 }
 
 /**
- * Probes are not user activity: `no_track_activity=1` keeps them from resetting the server's own idle timers
- * (shutdown_no_activity_timeout, kernel culling).
+ * The query parameter by which jupyter_server and notebook (`APIHandler.update_api_activity`) leave a request out of
+ * the server's activity.
  */
+export const NO_TRACK_ACTIVITY = 'no_track_activity';
+
+/** Probes are not user activity: they never reset the server's own idle timers (SendOptions.background). */
 function probeOptions(signal: AbortSignal | undefined): SendOptions {
-  return { query: { no_track_activity: '1' }, ...(signal ? { signal } : {}) };
+  return { background: true, ...(signal ? { signal } : {}) };
 }
 
 function tryVersion(text: string): string | undefined {

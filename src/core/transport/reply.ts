@@ -18,7 +18,12 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Overrides the transport's headers timeout for this request. */
   timeoutMs?: number;
-  /** Not user activity (the view's periodic kernel listing): idle expiry does not count it. */
+  /**
+   * Not caused by the user (the view's timed listings, connection probes, automatic reconnects, the Jupyter
+   * extension's polls): it carries `no_track_activity=1`, so the server's own activity (`api_last_activity`, which
+   * feeds `shutdown_no_activity_timeout` and a hub's culler) does not move, and the client's idle expiry does not
+   * count it either. The one place this is decided is JupyterClient.send.
+   */
   background?: boolean;
   /**
    * A streamed reply (server-sent events): each body chunk goes here as it arrives and the reply's `body` stays

@@ -56,7 +56,7 @@ export class AutoConnect implements Disposable {
       if (this.shouldConnect(c)) {
         this.attempted.add(c.id);
         this.log.debug(`${c.id}: connecting automatically`);
-        c.connect().catch((err: unknown) => this.log.info(`${c.id}: automatic connection failed: ${(err as Error).message}`));
+        c.connect(undefined, { background: true }).catch((err: unknown) => this.log.info(`${c.id}: automatic connection failed: ${(err as Error).message}`));
       }
     }
   }

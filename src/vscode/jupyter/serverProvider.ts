@@ -91,7 +91,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
-      await conn.connect(abort.signal);
+      await conn.connect(abort.signal, { background: true });
     } finally {
       sub.dispose();
     }
@@ -108,7 +108,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
     const id = conn.id;
     return {
       endpoint: conn.endpoint,
-      use: (fn, signal) => this.usable(id).use(fn, signal),
+      use: (fn, signal, options) => this.usable(id).use(fn, signal, options),
       noteActivity: () => this.noteActivity(id),
       isIdle: () => this.registry.get(id)?.state.kind === 'idle-expired',
     };
