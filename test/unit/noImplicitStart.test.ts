@@ -11,6 +11,7 @@ import { HubRegistry } from '../../src/core/hub/hubs';
 import { createFetch } from '../../src/core/provider/fetchAdapter';
 import type { ServerConnection } from '../../src/core/registry/connection';
 import { ServerRegistry } from '../../src/core/registry/registry';
+import { listsOnTimer } from '../../src/core/registry/serverSource';
 import { MemoryStateStore } from '../../src/core/registry/stateStore';
 import { listKernels } from '../../src/core/rest';
 import { MemorySecretStore } from '../../src/core/secrets/secretStore';
@@ -61,6 +62,8 @@ describe('no implicit starts (a stopped server on a HAND-MADE FAKE hub)', () => 
       const conn = w.registry.get(serverId) as ServerConnection | undefined;
       assert.ok(conn, 'its stopped default server is listed');
       assert.equal(fake.serverState('alice')?.ready ?? false, false);
+      // The hub's proxy counts every request as activity, no_track_activity or not: the view's timer leaves it out.
+      assert.equal(listsOnTimer(conn.source), false, 'a hub server is not listed on the timer');
 
       // The explorer's timer.
       for (let i = 0; i < 3; i++) {

@@ -4,7 +4,7 @@ import { parseRuntimeInfo, type RuntimeServerInfo } from '../../src/core/discove
 import type { DiscoveredServer } from '../../src/core/discovery/scanner';
 import { ServerRegistry } from '../../src/core/registry/registry';
 import { SAVED_SERVERS_KEY } from '../../src/core/registry/savedServers';
-import { withEntry, withRuntime, withRuntimeGone, withoutEntry } from '../../src/core/registry/serverSource';
+import { listsOnTimer, withEntry, withRuntime, withRuntimeGone, withoutEntry } from '../../src/core/registry/serverSource';
 import { MemoryStateStore } from '../../src/core/registry/stateStore';
 import { MemorySecretStore, secretKey } from '../../src/core/secrets/secretStore';
 
@@ -52,6 +52,7 @@ describe('registry/serverSource: where a server comes from', () => {
     assert.deepEqual(withoutEntry(gone), { kind: 'discovered', runtime: { info, gone: true } });
     assert.deepEqual(withEntry(withoutEntry(gone), ENTRY), gone, 'saved again: its runtime file stays');
     assert.equal(withoutEntry(withEntry(undefined, ENTRY)), undefined, 'neither saved nor discovered: nothing');
+    assert.ok(listsOnTimer(both) && listsOnTimer(withoutEntry(gone) as NonNullable<ReturnType<typeof withoutEntry>>), 'saved and discovered servers are listed on the view\'s timer');
   });
 
   it('a saved server that is also discovered keeps its name, saved credential and entry; its file going leaves it listed', async () => {

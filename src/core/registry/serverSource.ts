@@ -76,6 +76,17 @@ export function hubOf(s: ServerSource): HubSource | undefined {
   return s.kind === 'hub' ? s : undefined;
 }
 
+/**
+ * Whether the view's timer may list this server's kernels. Not a hub's server: the hub's proxy
+ * (configurable-http-proxy) stamps a route's last activity on every request through it, `no_track_activity=1` or
+ * not, and the hub copies that stamp into the server's `last_activity`, which its idle culler reads (observed on
+ * JupyterHub 3.0: background listings every second moved it while the server's own stayed put). Such a server is
+ * listed when connecting, on Refresh and when a notebook opens or closes a kernel on it.
+ */
+export function listsOnTimer(s: ServerSource): boolean {
+  return s.kind !== 'hub';
+}
+
 /** A hub's server that is not running (stopped, starting or stopping): it cannot be connected to now. */
 export function isStoppedHubServer(s: ServerSource): boolean {
   return s.kind === 'hub' && (!s.server.ready || s.server.pending !== null);

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { isUsable } from '../../core/lifecycle/state';
 import type { HubRegistry } from '../../core/hub/hubs';
 import type { ServerRegistry } from '../../core/registry/registry';
+import { listsOnTimer } from '../../core/registry/serverSource';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/log';
 
@@ -36,13 +37,14 @@ export class KernelPoller implements Disposable {
 
   /**
    * Lists kernels on every connected server now (Refresh, after actions: use, which reopens an idle-closed
-   * session) or on the timer (`background`: not use, so it never keeps a session from going idle).
+   * session) or on the timer (`background`: not use, so it never keeps a session from going idle; a hub's servers
+   * are left out, since the hub's proxy counts every request as activity: listsOnTimer).
    */
   async refreshAll(background = false): Promise<void> {
     await Promise.all(
       this.registry
         .list()
-        .filter((c) => c.client && isUsable(c.state))
+        .filter((c) => c.client && isUsable(c.state) && (!background || listsOnTimer(c.source)))
         .map((c) => c.refreshKernels(undefined, { background }).catch((err: unknown) => this.log.debug(`${c.id}: listing kernels failed: ${(err as Error).message}`))),
     );
   }
