@@ -13,6 +13,7 @@ import { onDidChangeSettings, readSettings, transportSettings } from './vscode/c
 import { AutoConnect } from './vscode/discovery/autoConnect';
 import { DiscoveryService } from './vscode/discovery/discoveryService';
 import { HubSignInNotifier } from './vscode/hub/hubSignInNotifier';
+import { KeepAliveNotifier } from './vscode/lifecycle/keepAliveNotifier';
 import { registerJupyterProvider } from './vscode/jupyter/jupyterIntegration';
 import { createChannelLogger } from './vscode/platform/logChannel';
 import { MementoStateStore } from './vscode/platform/mementoState';
@@ -57,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const tokenRecovery = push(new TokenRecovery(registry, new NewTokenPrompt(), log));
   const reports = push(new ReportDocuments());
   push(new HubSignInNotifier(hubs));
+  push(new KeepAliveNotifier(registry));
   push(registerJupyterProvider(registry, notebooks, state, log));
   for (const d of registerCommands({ registry, hubs, discovery, poller, tree, autoConnect, output, reports, log, security })) push(d);
 

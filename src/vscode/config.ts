@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { DEFAULT_HUB_SETTINGS, type HubSettings } from '../core/hub/hubs';
+import { KEEP_ALIVE_OFF } from '../core/lifecycle/keepAlive';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../core/lifecycle/supervisor';
 import { SETTINGS_SECTION } from './ids';
 import type { TransportOptions } from '../core/transport/dispatcher';
@@ -53,6 +54,12 @@ export function readSettings(): Settings {
   const dirs = c.get<unknown>('discovery.extraRuntimeDirs', []);
   const seconds = Math.max(0, c.get<number>('kernels.refreshInterval', 10));
   const idleMinutes = Math.max(0, c.get<number>('session.idleTimeout', 15));
+  const keepAlive = {
+    enabled: c.get<boolean>('keepAliveWhileBusy.enabled', KEEP_ALIVE_OFF.enabled),
+    // A minute at least: a culler counts in minutes, and the server is asked no more often than that.
+    intervalMs: Math.max(1, c.get<number>('keepAliveWhileBusy.intervalMinutes', KEEP_ALIVE_OFF.intervalMs / 60_000)) * 60_000,
+    maxMs: Math.max(1 / 60, c.get<number>('keepAliveWhileBusy.maxHours', KEEP_ALIVE_OFF.maxMs / 3_600_000)) * 3_600_000,
+  };
   return {
     discoveryEnabled: c.get<boolean>('discovery.enabled', true),
     extraRuntimeDirs: Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === 'string' && d.trim() !== '').map((d) => expandHome(d.trim())) : [],
@@ -61,7 +68,7 @@ export function readSettings(): Settings {
     reconnectOnStartup: c.get<boolean>('reconnectOnStartup', true),
     // Below two seconds the view would poll faster than a person can read it.
     kernelRefreshMs: seconds === 0 ? 0 : Math.max(2, seconds) * 1000,
-    lifecycle: { ...DEFAULT_LIFECYCLE, idleTimeoutMs: idleMinutes * 60_000 },
+    lifecycle: { ...DEFAULT_LIFECYCLE, idleTimeoutMs: idleMinutes * 60_000, keepAlive },
     hub: {
       // A minute at least (shorter tokens would renew all the time); a year at most.
       tokenLifetimeDays: Math.min(365, Math.max(1 / 1440, c.get<number>('hub.tokenLifetimeDays', DEFAULT_HUB_SETTINGS.tokenLifetimeDays))),

@@ -4,6 +4,7 @@ import type { Disposable } from '../util/disposable';
 import { JupyterError, isRetryable, needsUser, toJupyterError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { IdleMonitor } from './idleMonitor';
+import { KEEP_ALIVE_OFF, type KeepAliveSettings } from './keepAlive';
 import { DEFAULT_RETRY_POLICY, retryWithPolicy, type RetryPolicy } from './retryPolicy';
 import type { ConnectionEvent, ConnectionState } from './state';
 
@@ -11,9 +12,11 @@ export interface LifecycleSettings {
   /** Drop the session after this long without REST calls or WebSocket traffic; 0 = never. */
   idleTimeoutMs: number;
   retry: RetryPolicy;
+  /** Keep a server alive while a kernel is busy (off when absent). */
+  keepAlive?: KeepAliveSettings;
 }
 
-export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000, retry: DEFAULT_RETRY_POLICY };
+export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000, retry: DEFAULT_RETRY_POLICY, keepAlive: KEEP_ALIVE_OFF };
 
 /** States in which the server answers and the session works: a reconnect attempt has nothing to do. */
 function isBack(kind: ConnectionState['kind']): boolean {

@@ -18,6 +18,7 @@ import { Emitter } from '../util/event';
 import type { Logger } from '../util/log';
 import { KernelConnection } from '../kernel/kernelConnection';
 import { ConnectionSupervisor, type LifecycleSettings } from '../lifecycle/supervisor';
+import { KEEP_ALIVE_OFF, KeepAlive } from '../lifecycle/keepAlive';
 import { CookiePersistence } from './cookiePersistence';
 import { ConnectionReach } from './connectionReach';
 import { clientFor } from './clientFor';
@@ -75,6 +76,8 @@ export class ServerConnection implements Disposable {
   /** Kernel connections opened through this server, by kernel id. */
   readonly kernelConnections = new Map<string, KernelConnection>();
   readonly lifecycle: ConnectionSupervisor;
+  /** Keeps the server alive while a kernel is busy (opt-in). */
+  readonly keepAlive: KeepAlive;
   private readonly reach: ConnectionReach;
 
   constructor(
@@ -87,6 +90,9 @@ export class ServerConnection implements Disposable {
     this.stateValue = initialState(deps.clock.now());
     this.cookies = new CookiePersistence(id, deps.secrets, deps.clock, deps.log);
     this.lifecycle = new ConnectionSupervisor(this, deps.clock, deps.lifecycle, deps.log);
+    this.keepAlive = new KeepAlive(this, deps.clock, deps.lifecycle.keepAlive ?? KEEP_ALIVE_OFF, deps.log);
+    // Not in `subscriptions` (disconnect drops those): it lives as long as the keep-alive.
+    this.keepAlive.onDidChange(() => this.changed.fire());
   }
 
   get state(): ConnectionState {
@@ -296,6 +302,7 @@ export class ServerConnection implements Disposable {
     const client = await this.use(async (c) => c, signal);
     const session = new KernelConnection(client, kernelId, this.deps.lifecycle.retry);
     this.kernelConnections.set(kernelId, session);
+    this.keepAlive.watchKernel(session);
     session.onDidChangeStatus(({ status, error }) => {
       if (status === 'lost') this.apply({ type: 'kernel-lost', kernelId });
       else if (status === 'failed' && error) this.lifecycle.reportFailure(error);
@@ -400,6 +407,7 @@ export class ServerConnection implements Disposable {
 
   dispose(): void {
     this.lifecycle.dispose();
+    this.keepAlive.dispose();
     for (const s of this.kernelConnections.values()) s.dispose();
     this.kernelConnections.clear();
     this.cookies.cancel();

@@ -12,6 +12,7 @@ import { Emitter } from '../util/event';
 import { nullLogger, type Logger } from '../util/log';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../lifecycle/supervisor';
 import { ClockJumpDetector } from '../lifecycle/clockJump';
+import { KEEP_ALIVE_OFF, type KeepAliveLimit } from '../lifecycle/keepAlive';
 import { ServerConnection } from './connection';
 import { RestartAdoption, type RediscoverHook } from './restartAdoption';
 import { readSavedServers, writeSavedServers, type SavedServer, type SavedServerList } from './savedServers';
@@ -58,6 +59,9 @@ export class ServerRegistry implements Disposable {
   private readonly failed = new Emitter<{ id: string; error: JupyterError }>();
   /** A server's connect, use or listing failed (a hub checks whether it stopped its server). */
   readonly onDidFail = this.failed.event;
+  private readonly keepAliveLimits = new Emitter<KeepAliveLimit>();
+  /** A server's busy kernel outlasted the keep-alive maximum: it is no longer kept alive (once per busy stretch). */
+  readonly onDidReachKeepAliveLimit = this.keepAliveLimits.event;
   private readonly subscriptions: Disposable[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -77,7 +81,10 @@ export class ServerRegistry implements Disposable {
   /** New idle/retry settings for every connection. */
   updateLifecycle(settings: LifecycleSettings): void {
     this.lifecycle = settings;
-    for (const c of this.connections.values()) c.lifecycle.update(settings);
+    for (const c of this.connections.values()) {
+      c.lifecycle.update(settings);
+      c.keepAlive.update(settings.keepAlive ?? KEEP_ALIVE_OFF);
+    }
   }
 
   /** New shared transport settings (proxy, OS roots) for every connection; live ones reconnect with them. */
@@ -318,6 +325,7 @@ export class ServerRegistry implements Disposable {
         else this.changed.fire({ id: c.id });
       }),
       c.onDidFail((error) => this.failed.fire({ id: c.id, error })),
+      c.keepAlive.onDidReachLimit((limit) => this.keepAliveLimits.fire(limit)),
     );
     this.connections.set(id, c);
     return c;
@@ -342,5 +350,6 @@ export class ServerRegistry implements Disposable {
     this.connections.clear();
     this.changed.dispose();
     this.failed.dispose();
+    this.keepAliveLimits.dispose();
   }
 }

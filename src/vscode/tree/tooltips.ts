@@ -59,6 +59,7 @@ export function serverTooltip(c: ServerConnection, notebookKernels = 0): vscode.
   if (saved) field(md, vscode.l10n.t('Added'), new Date(saved.addedAt).toLocaleString(vscode.env.language));
   const trust = describeTrust(c.savedEntry);
   if (trust.length) field(md, vscode.l10n.t('Trust'), trust.join('; '));
+  field(md, vscode.l10n.t('Keep-alive'), keepAliveDetail(c));
   if (c.state.error) field(md, vscode.l10n.t('Last error'), c.state.error.message);
   const refused = c.state.error?.certificate;
   if (refused) {
@@ -74,6 +75,29 @@ export function serverTooltip(c: ServerConnection, notebookKernels = 0): vscode.
     md.appendMarkdown('  \n');
   }
   return md;
+}
+
+/** The server row's suffix while a busy kernel keeps it alive (or no longer does, at the maximum). */
+export function keepAliveLabel(c: ServerConnection): string | undefined {
+  const s = c.keepAlive.status;
+  if (s.kind === 'keeping') return vscode.l10n.t('kept alive');
+  if (s.kind === 'stopped-at-maximum') return vscode.l10n.t('keep-alive stopped');
+  return undefined;
+}
+
+function keepAliveDetail(c: ServerConnection): string | undefined {
+  const s = c.keepAlive.status;
+  const time = (ms: number): string => new Date(ms).toLocaleString(vscode.env.language);
+  switch (s.kind) {
+    case 'off':
+      return undefined;
+    case 'watching':
+      return vscode.l10n.t('on: kept alive while one of its kernels is busy');
+    case 'keeping':
+      return vscode.l10n.t('a kernel is busy since {0}: a request every {1} min keeps the server from idle shutdown and culling, until {2} at the latest', time(s.since), Math.round((s.intervalMs / 60_000) * 100) / 100, time(s.until));
+    case 'stopped-at-maximum':
+      return vscode.l10n.t('stopped after {0} h (the maximum) with a kernel still busy: idle shutdown or a culler may stop the server', Math.round((s.maxMs / 3_600_000) * 100) / 100);
+  }
 }
 
 export function kernelTooltip(k: KernelModel, sessions: readonly SessionModel[], inNotebook = false): vscode.MarkdownString {

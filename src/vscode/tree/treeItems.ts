@@ -7,12 +7,13 @@ import { hasOwnCertificate, hasOwnProxy } from '../../core/registry/trustChoices
 import { hubExpiry, hubServerLabel, hubStatusLabel, phaseIcon, phaseLabel } from '../presentation/hubPresentation';
 import { authLabel, isOnline, relativeTime, serverLabel, shortUrl, stateDescription, stateIcon, versionLabel } from '../presentation/serverPresentation';
 import type { ServerGroup } from './nodes';
-import { hubTooltip, kernelTooltip, serverTooltip, sessionPath } from './tooltips';
+import { hubTooltip, keepAliveLabel, kernelTooltip, serverTooltip, sessionPath } from './tooltips';
 
 /**
  * `viewItem` context values: "server" followed by flags the menus match with regular expressions
  * (`viewItem =~ /^server\b.*\bonline\b/`): online|offline, saved, credential, discovered, https (its certificate
- * is its own to trust), certificateRefused (the last connection refused its certificate), proxiable.
+ * is its own to trust), certificateRefused (the last connection refused its certificate), proxiable, keptAlive (a busy
+ * kernel keeps it alive: secureJupyter.keepAliveWhileBusy).
  */
 export function serverContextValue(c: ServerConnection): string {
   const hub = hubOf(c.source);
@@ -22,6 +23,7 @@ export function serverContextValue(c: ServerConnection): string {
     const flags = ['server', 'hub', phase];
     if (phase === 'running') flags.push(isOnline(c) ? 'online' : 'offline');
     if (hub.server.name) flags.push('named');
+    if (c.keepAlive.keepingAlive) flags.push('keptAlive');
     return flags.join(' ');
   }
   const flags = ['server', isOnline(c) ? 'online' : 'offline'];
@@ -31,6 +33,7 @@ export function serverContextValue(c: ServerConnection): string {
   if (hasOwnCertificate(c)) flags.push('https');
   if (c.state.error?.certificate) flags.push('certificateRefused');
   if (hasOwnProxy(c)) flags.push('proxiable');
+  if (c.keepAlive.keepingAlive) flags.push('keptAlive');
   return flags.join(' ');
 }
 
@@ -73,6 +76,7 @@ export function serverItem(c: ServerConnection, notebookKernels = 0): vscode.Tre
     : [nameOf(c.source) ? shortUrl(c) : undefined, versionLabel(c), authLabel(c), stateDescription(c)];
   if (notebookKernels > 0) parts.push(vscode.l10n.t('in use by notebooks ({0})', notebookKernels));
   if (c.insecure.length > 0 && isOnline(c)) parts.push(vscode.l10n.t('insecure'));
+  parts.push(keepAliveLabel(c));
   item.description = parts.filter((p): p is string => p !== undefined).join(' · ');
   item.iconPath = stateIcon(c);
   item.tooltip = serverTooltip(c, notebookKernels);
