@@ -262,3 +262,31 @@ describe('transport over a unix socket (hand-made fake: a real server does not e
     }
   });
 });
+
+describe('JupyterClient: background and keep-alive requests (HAND-MADE FAKE server recording request URLs)', () => {
+  it('background carries no_track_activity=1 and is not use here; keepAlive is tracked by the server and not use here; a plain request is both', async () => {
+    const urls: string[] = [];
+    const fake = await fakeHttpServer((req, res) => {
+      urls.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end('[]');
+    });
+    let now = 1_000;
+    const client = new JupyterClient({ endpoint: endpointFromUrl(fake.url), credential: tokenCredential('t-bg'), now: () => now });
+    try {
+      const used = client.lastActivity;
+      now += 1_000;
+      await client.request('GET', 'api/kernels', { background: true, query: { x: '1' } });
+      now += 1_000;
+      await client.request('GET', 'api/kernels', { keepAlive: true });
+      assert.equal(client.lastActivity, used, 'neither counted as use for the idle expiry');
+      now += 1_000;
+      await client.request('GET', 'api/kernels');
+      assert.equal(client.lastActivity, now, 'a plain request is use');
+      assert.deepEqual(urls, ['/api/kernels?x=1&no_track_activity=1', '/api/kernels', '/api/kernels']);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});

@@ -44,14 +44,17 @@ describe('provider/fetchAdapter', () => {
     assert.equal(call?.options.background, false);
   });
 
-  it("the extension's 10 s polls of api/sessions and api/kernels are background (not use); a kernel's own GET is use", async () => {
+  it("the extension's timed polls (api/sessions, api/kernels, api/kernelspecs, api/status) are background; a kernel's own GET and writes are use", async () => {
     const { door, calls } = recordingDoor('http://127.0.0.1:8888/');
     const fetch = createFetch(door);
     await fetch('http://127.0.0.1:8888/api/sessions?1');
     await fetch('http://127.0.0.1:8888/api/kernels?2');
     await fetch('http://127.0.0.1:8888/api/kernels/abc?3');
     await fetch('http://127.0.0.1:8888/api/kernels?4', { method: 'POST', body: '{}' });
-    assert.deepEqual(calls.map((c) => c.options.background), [true, true, false, false]);
+    await fetch('http://127.0.0.1:8888/api/kernelspecs');
+    await fetch('http://127.0.0.1:8888/api/status');
+    await fetch('http://127.0.0.1:8888/api/contents/a.ipynb', { method: 'PUT', body: '{}' });
+    assert.deepEqual(calls.map((c) => c.options.background), [true, true, false, false, true, true, false]);
   });
 
   it('while the session is closed for inactivity, a poll is answered with its last listing and nothing is sent; other requests are sent (and sign in again)', async () => {

@@ -12,7 +12,7 @@ const MIN = 60_000;
 const ON: KeepAliveSettings = { enabled: true, intervalMs: 5 * MIN, maxMs: 60 * MIN };
 
 /** A connection stand-in and a server whose kernels' states the test sets; every listing is recorded. */
-function world(settings: KeepAliveSettings, kind: ConnectionStateKind = 'connected') {
+function world(settings: KeepAliveSettings, kind: ConnectionStateKind = 'connected', listsOnTimer = true) {
   const clock = new FakeClock();
   const changed = new Emitter<void>();
   const server = new Map<string, string>([['k1', 'idle']]);
@@ -24,6 +24,7 @@ function world(settings: KeepAliveSettings, kind: ConnectionStateKind = 'connect
     kernels: [] as KernelModel[],
     kernelsListedAt: undefined as number | undefined,
     onDidChange: changed.event,
+    listsOnTimer,
   } satisfies KeepAliveTarget;
   const sink = new MemorySink();
   const ka = new KeepAlive(target, clock, settings, new Logger(sink, 'debug'), async (_c, tracked) => {
@@ -64,6 +65,22 @@ function socket(kernelId: string) {
 }
 
 describe('keep-alive while busy', () => {
+  it('a hub server (every request through its proxy is activity): no untracked looks; a busy socket still gets tracked beats', async () => {
+    const w = world(ON, 'connected', false);
+    await w.step(30 * MIN);
+    assert.equal(w.requests.length, 0, 'nothing is sent to an idle hub server');
+    const s = socket('k1');
+    w.ka.watchKernel(s.k);
+    s.report('busy');
+    await w.step(15 * MIN);
+    assert.equal(w.tracked().length, 3, `tracked beats while busy: ${JSON.stringify(w.requests)}`);
+    assert.ok(w.requests.every((r) => r.tracked));
+    s.report('idle');
+    const before = w.requests.length;
+    await w.step(30 * MIN);
+    assert.equal(w.requests.length, before, 'idle again: nothing sent');
+  });
+
   it('off: nothing is sent at all, busy or not', async () => {
     const w = world({ ...ON, enabled: false });
     const s = socket('k1');

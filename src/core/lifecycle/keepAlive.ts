@@ -1,4 +1,4 @@
-import { listKernels, type KernelModel } from '../rest';
+import type { KernelModel } from '../rest';
 import type { JupyterClient } from '../transport/client';
 import type { Clock, ClockTimer } from '../util/clock';
 import type { Disposable } from '../util/disposable';
@@ -26,6 +26,12 @@ export interface KeepAliveTarget {
   readonly kernels: readonly KernelModel[];
   readonly kernelsListedAt: number | undefined;
   readonly onDidChange: Event<void>;
+  /**
+   * Whether an untracked look may be sent while no kernel is known busy. Not to a hub's server: the hub's proxy
+   * counts every request as activity (serverSource.listsOnTimer), so a look would keep an idle server from being
+   * culled; there busy is known from our kernel sockets and from listings made for other reasons.
+   */
+  readonly listsOnTimer: boolean;
 }
 
 /** A kernel socket whose iopub `status` messages tell busy from idle at once (a KernelConnection). */
@@ -53,15 +59,15 @@ export type KeepAliveStatus =
   | { kind: 'stopped-at-maximum'; kernelIds: string[]; since: number; maxMs: number };
 
 /**
- * Lists a server's kernels: `tracked` is the keep-alive request itself (no `no_track_activity`, not background, so
- * the server's `api_last_activity` moves); untracked is the look for busy kernels while none is known busy (it must
- * not keep an idle server alive: `no_track_activity=1`, and not local use either). `GET api/status` would not do
- * for the tracked one: its handler never records activity.
+ * Lists a server's kernels: `tracked` is the keep-alive request itself (SendOptions.keepAlive: the server's
+ * `api_last_activity` moves, while the client's idle expiry does not count it as the user's use); untracked is the
+ * look for busy kernels while none is known busy (a background request: it must not keep an idle server alive).
+ * `GET api/status` would not do for the tracked one: its handler never records activity.
  */
 export type KernelLister = (client: JupyterClient, tracked: boolean, signal: AbortSignal) => Promise<KernelModel[]>;
 
 export const listOnServer: KernelLister = (client, tracked, signal) =>
-  tracked ? listKernels(client, { signal }) : client.json<KernelModel[]>('GET', 'api/kernels', { signal, background: true, query: { no_track_activity: '1' } });
+  client.json<KernelModel[]>('GET', 'api/kernels', tracked ? { signal, keepAlive: true } : { signal, background: true });
 
 /** States in which the server answers and the session works: requests are sent (paused in the others). */
 const BEATING: ReadonlySet<ConnectionStateKind> = new Set(['connected', 'kernel-lost', 're-authenticating']);
@@ -255,6 +261,10 @@ export class KeepAlive implements Disposable {
       return;
     }
     const tracked = this.keepingAlive;
+    if (!tracked && !this.target.listsOnTimer) {
+      this.evaluate();
+      return;
+    }
     const abort = new AbortController();
     this.inFlight = abort;
     this.evaluate();

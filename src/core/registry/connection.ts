@@ -24,7 +24,7 @@ import { ConnectionReach } from './connectionReach';
 import { clientFor } from './clientFor';
 import { InsecureReasons, observedInsecure, type InsecureReason } from './insecureReasons';
 import type { SavedServer } from './savedServers';
-import { authModeOf, credentialOf, entryOf, nameOf, sameSource, stoppedError, type RuntimeSighting, type ServerSource } from './serverSource';
+import { authModeOf, credentialOf, entryOf, listsOnTimer, nameOf, sameSource, stoppedError, type RuntimeSighting, type ServerSource } from './serverSource';
 
 export interface ConnectOptions {
   /** Nothing the user did asked for it: its requests are not activity (SendOptions.background). */
@@ -93,6 +93,11 @@ export class ServerConnection implements Disposable {
     this.keepAlive = new KeepAlive(this, deps.clock, deps.lifecycle.keepAlive ?? KEEP_ALIVE_OFF, deps.log);
     // Not in `subscriptions` (disconnect drops those): it lives as long as the keep-alive.
     this.keepAlive.onDidChange(() => this.changed.fire());
+  }
+
+  /** Whether the view's timer (and keep-alive's looks) may list this server's kernels (serverSource.listsOnTimer). */
+  get listsOnTimer(): boolean {
+    return listsOnTimer(this.sourceValue);
   }
 
   get state(): ConnectionState {

@@ -100,7 +100,7 @@ export class JupyterClient implements Disposable {
 
   /** One request, as is: no session preparation, no recovery, network failures typed. */
   readonly send = async (method: HttpMethod, path: string, options: SendOptions = {}): Promise<HttpReply> => {
-    if (!options.background) this.noteActivity();
+    if (!options.background && !options.keepAlive) this.noteActivity();
     const url = serverUrl(this.endpoint, path, options.background ? { ...options.query, [NO_TRACK_ACTIVITY]: '1' } : options.query);
     const headers: Record<string, string> = { accept: 'application/json, text/html;q=0.9, */*;q=0.8', ...options.headers };
     let body: Uint8Array | string | undefined;

@@ -26,6 +26,11 @@ export interface SendOptions {
    */
   background?: boolean;
   /**
+   * A keep-alive beat (KeepAlive, while a kernel computes): tracked by the server, which is its point, but not the
+   * user's use here, so the client's idle expiry still closes an unattended session.
+   */
+  keepAlive?: boolean;
+  /**
    * A streamed reply (server-sent events): each body chunk goes here as it arrives and the reply's `body` stays
    * empty. The request still ends when the server ends the body (or `signal` aborts it).
    */

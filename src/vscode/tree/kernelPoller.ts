@@ -2,7 +2,6 @@ import type * as vscode from 'vscode';
 import { isUsable } from '../../core/lifecycle/state';
 import type { HubRegistry } from '../../core/hub/hubs';
 import type { ServerRegistry } from '../../core/registry/registry';
-import { listsOnTimer } from '../../core/registry/serverSource';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/log';
 
@@ -44,7 +43,7 @@ export class KernelPoller implements Disposable {
     await Promise.all(
       this.registry
         .list()
-        .filter((c) => c.client && isUsable(c.state) && (!background || listsOnTimer(c.source)))
+        .filter((c) => c.client && isUsable(c.state) && (!background || c.listsOnTimer))
         .map((c) => c.refreshKernels(undefined, { background }).catch((err: unknown) => this.log.debug(`${c.id}: listing kernels failed: ${(err as Error).message}`))),
     );
   }
