@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { DEFAULT_HUB_SETTINGS, type HubSettings } from '../core/hub/hubs';
 import { KEEP_ALIVE_OFF } from '../core/lifecycle/keepAlive';
+import { DEFAULT_LIVENESS } from '../core/lifecycle/socketLiveness';
 import { DEFAULT_LIFECYCLE, type LifecycleSettings } from '../core/lifecycle/supervisor';
 import { SETTINGS_SECTION } from './ids';
 import type { TransportOptions } from '../core/transport/dispatcher';
@@ -60,6 +61,8 @@ export function readSettings(): Settings {
     intervalMs: Math.max(1, c.get<number>('keepAliveWhileBusy.intervalMinutes', KEEP_ALIVE_OFF.intervalMs / 60_000)) * 60_000,
     maxMs: Math.max(1 / 60, c.get<number>('keepAliveWhileBusy.maxHours', KEEP_ALIVE_OFF.maxMs / 3_600_000)) * 3_600_000,
   };
+  const pingSeconds = Math.max(0, c.get<number>('kernels.pingInterval', DEFAULT_LIVENESS.pingIntervalMs / 1000));
+  const deadSeconds = Math.max(2, c.get<number>('kernels.deadSocketTimeout', DEFAULT_LIVENESS.deadAfterMs / 1000));
   return {
     discoveryEnabled: c.get<boolean>('discovery.enabled', true),
     extraRuntimeDirs: Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === 'string' && d.trim() !== '').map((d) => expandHome(d.trim())) : [],
@@ -68,7 +71,13 @@ export function readSettings(): Settings {
     reconnectOnStartup: c.get<boolean>('reconnectOnStartup', true),
     // Below two seconds the view would poll faster than a person can read it.
     kernelRefreshMs: seconds === 0 ? 0 : Math.max(2, seconds) * 1000,
-    lifecycle: { ...DEFAULT_LIFECYCLE, idleTimeoutMs: idleMinutes * 60_000, keepAlive },
+    lifecycle: {
+      ...DEFAULT_LIFECYCLE,
+      idleTimeoutMs: idleMinutes * 60_000,
+      keepAlive,
+      // Below a second pings would be traffic of their own; the dead limit is raised to two intervals in core.
+      liveness: { pingIntervalMs: pingSeconds === 0 ? 0 : Math.max(1, pingSeconds) * 1000, deadAfterMs: deadSeconds * 1000 },
+    },
     hub: {
       // A minute at least (shorter tokens would renew all the time); a year at most.
       tokenLifetimeDays: Math.min(365, Math.max(1 / 1440, c.get<number>('hub.tokenLifetimeDays', DEFAULT_HUB_SETTINGS.tokenLifetimeDays))),

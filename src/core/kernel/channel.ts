@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'undici';
+import { DEFAULT_LIVENESS, keepAlive, type KeepAlive, type LivenessSettings } from '../lifecycle/socketLiveness';
 import type { JupyterClient } from '../transport/client';
 import { SubprotocolRefusedError, openWebSocket } from '../transport/upgrade';
 import type { Disposable } from '../util/disposable';
 import { CancelledError, KernelNotFoundError, TimeoutError, WebSocketFailedError, isJupyterError, type JupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
+import type { Logger } from '../util/log';
 import {
   V1_SUBPROTOCOL,
   createMessage,
@@ -24,6 +26,8 @@ export interface OpenOptions {
   protocol?: 'auto' | WireProtocol;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Pings and the dead-socket limit (default 30 s / 75 s). */
+  liveness?: LivenessSettings;
 }
 
 export interface CloseInfo {
@@ -50,7 +54,9 @@ const learntProtocol = new WeakMap<JupyterClient, WireProtocol>();
 /**
  * A kernel's `channels` WebSocket, opened through the transport's door (`openWebSocket`): this class speaks the
  * kernel protocol over it. Every attempt uses a fresh `session_id` (a refused upgrade leaves its id registered
- * server-side and reusing it hangs).
+ * server-side and reusing it hangs). The socket is pinged on interval; one from which nothing arrives in time
+ * (its network path died without a close) is ended and reported closed with 1006, which the reconnect policy
+ * handles like any dropped connection.
  */
 export class KernelChannel implements Disposable {
   private readonly pending = new Map<string, Pending>();
@@ -59,6 +65,7 @@ export class KernelChannel implements Disposable {
   readonly onMessage = this.messages.event;
   readonly onClose = this.closed.event;
   private closeInfo: CloseInfo | undefined;
+  private readonly alive: KeepAlive;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -67,9 +74,19 @@ export class KernelChannel implements Disposable {
     readonly protocol: WireProtocol,
     private readonly serverUrl: string,
     private readonly noteActivity: () => void,
+    liveness: LivenessSettings,
+    log: Logger,
   ) {
     ws.addEventListener('message', (ev) => this.onFrame(ev.data as unknown));
     ws.addEventListener('close', (ev) => this.onClosed({ code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
+    // Pings are neither the server's activity nor ours: only messages note activity (idle expiry).
+    this.alive = keepAlive(ws, liveness, {
+      onDead: (silentMs) => {
+        const seconds = Math.round(silentMs / 1000);
+        log.info(`kernel ${kernelId}: nothing heard from ${serverUrl} for ${seconds} s (pings unanswered); the connection is treated as dropped`);
+        this.onClosed({ code: 1006, reason: `no answer to pings for ${seconds} s`, wasClean: false });
+      },
+    });
   }
 
   static async open(client: JupyterClient, kernelId: string, options: OpenOptions = {}): Promise<KernelChannel> {
@@ -87,7 +104,7 @@ export class KernelChannel implements Disposable {
           label: 'kernel',
         });
         if (wanted === 'auto') learntProtocol.set(client, protocol);
-        return new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl, () => client.noteActivity());
+        return new KernelChannel(ws, kernelId, sessionId, protocol, serverUrl, () => client.noteActivity(), options.liveness ?? DEFAULT_LIVENESS, client.log);
       } catch (err) {
         if (isJupyterError(err, 'WebSocketFailed') && err.status === 404) {
           throw new KernelNotFoundError(`The kernel does not exist on ${serverUrl}.`, {
@@ -163,11 +180,13 @@ export class KernelChannel implements Disposable {
   }
 
   dispose(): void {
+    this.alive.dispose();
     this.close();
     this.messages.dispose();
   }
 
   private onFrame(data: unknown): void {
+    this.alive.heard();
     this.noteActivity();
     let msg: KernelMessage;
     try {
@@ -186,7 +205,10 @@ export class KernelChannel implements Disposable {
   }
 
   private onClosed(info: CloseInfo): void {
+    // Once: a socket found dead is reported at once, and undici's own close event follows.
+    if (this.closeInfo) return;
     this.closeInfo = info;
+    this.alive.dispose();
     const err = this.lostError();
     for (const p of [...this.pending.values()]) p.reject(err);
     this.closed.fire(info);

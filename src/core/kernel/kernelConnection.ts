@@ -6,6 +6,7 @@ import type { Disposable } from '../util/disposable';
 import { CancelledError, KernelLostError, isJupyterError, kernelRetries, toJupyterError, type JupyterError } from '../util/errors';
 import { Emitter } from '../util/event';
 import { DEFAULT_RETRY_POLICY, retryWithPolicy, shouldReconnect, type RetryPolicy } from '../lifecycle/retryPolicy';
+import { DEFAULT_LIVENESS, type LivenessSettings } from '../lifecycle/socketLiveness';
 
 export type KernelConnectionStatus =
   /** Opening for the first time. */
@@ -40,7 +41,8 @@ const REPLAYABLE: ReadonlySet<string> = new Set([
  * A kernel connection that survives drops: the socket is re-established by one retry policy (which close
  * codes, how many attempts, exponential delay with jitter), each attempt checking the kernel still exists and
  * re-authenticating through the client when the session ended, with a fresh `session_id`. A kernel that is gone
- * becomes `lost` with a clear message instead of an endless loop.
+ * becomes `lost` with a clear message instead of an endless loop. A socket whose network path died silently is
+ * noticed by its pings (`liveness`) and reconnected the same way as one that closed with 1006.
  */
 export class KernelConnection implements Disposable {
   private channel: KernelChannel | undefined;
@@ -62,6 +64,7 @@ export class KernelConnection implements Disposable {
     readonly client: JupyterClient,
     readonly kernelId: string,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    private readonly liveness: LivenessSettings = DEFAULT_LIVENESS,
   ) {}
 
   get status(): KernelConnectionStatus {
@@ -211,7 +214,7 @@ export class KernelConnection implements Disposable {
   }
 
   private openOptions(signal?: AbortSignal): OpenOptions {
-    const o: OpenOptions = {};
+    const o: OpenOptions = { liveness: this.liveness };
     if (signal) o.signal = signal;
     if (this.protocol) o.protocol = this.protocol;
     return o;

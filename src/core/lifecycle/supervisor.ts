@@ -6,6 +6,7 @@ import type { Logger } from '../util/log';
 import { IdleMonitor } from './idleMonitor';
 import { KEEP_ALIVE_OFF, type KeepAliveSettings } from './keepAlive';
 import { DEFAULT_RETRY_POLICY, retryWithPolicy, type RetryPolicy } from './retryPolicy';
+import { DEFAULT_LIVENESS, type LivenessSettings } from './socketLiveness';
 import type { ConnectionEvent, ConnectionState } from './state';
 
 export interface LifecycleSettings {
@@ -14,9 +15,11 @@ export interface LifecycleSettings {
   retry: RetryPolicy;
   /** Keep a server alive while a kernel is busy (off when absent). */
   keepAlive?: KeepAliveSettings;
+  /** Kernel WebSocket pings and the dead-socket limit (default 30 s / 75 s). */
+  liveness?: LivenessSettings;
 }
 
-export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000, retry: DEFAULT_RETRY_POLICY, keepAlive: KEEP_ALIVE_OFF };
+export const DEFAULT_LIFECYCLE: LifecycleSettings = { idleTimeoutMs: 15 * 60_000, retry: DEFAULT_RETRY_POLICY, keepAlive: KEEP_ALIVE_OFF, liveness: DEFAULT_LIVENESS };
 
 /** States in which the server answers and the session works: a reconnect attempt has nothing to do. */
 function isBack(kind: ConnectionState['kind']): boolean {
@@ -168,6 +171,11 @@ export class ConnectionSupervisor implements Disposable {
   /** The idle limit in force (ms; 0 = off). */
   get idleTimeoutMs(): number {
     return this.settings.idleTimeoutMs;
+  }
+
+  /** Kernel WebSocket pings and the dead-socket limit in force (for sockets opened from now on). */
+  get liveness(): LivenessSettings {
+    return this.settings.liveness ?? DEFAULT_LIVENESS;
   }
 
   get isRetrying(): boolean {

@@ -1,4 +1,5 @@
 import { serverUrl, type ServerEndpoint } from '../server/endpoint';
+import type { LivenessSettings } from '../lifecycle/socketLiveness';
 import type { JupyterClient } from '../transport/client';
 import { CrossOriginBlockedError, InvalidInputError } from '../util/errors';
 
@@ -16,6 +17,8 @@ export interface ServerDoor {
   noteActivity(): void;
   /** True while the session is closed for inactivity (it signs in again on the next use). */
   isIdle?(): boolean;
+  /** WebSocket pings and the dead-socket limit for sockets opened now (default 30 s / 75 s). */
+  liveness?(): LivenessSettings;
 }
 
 /**

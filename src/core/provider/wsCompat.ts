@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { WebSocket as UndiciWebSocket } from 'undici';
+import { DEFAULT_LIVENESS, keepAlive, type KeepAlive } from '../lifecycle/socketLiveness';
 import { SubprotocolRefusedError, openWebSocket } from '../transport/upgrade';
-import { undici } from '../util/libs';
+import { terminateWebSocket } from '../transport/wsControl';
 import { serverPath, type ServerDoor } from './serverDoor';
 
 type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments';
@@ -37,7 +38,9 @@ export type ProviderWebSocketClass = new (address: string | URL, protocols?: str
  * leaves with anything the caller chose. Text frames are emitted as strings and binary ones per `binaryType`,
  * as `ws@7` does; a server that confirms none of the offered subprotocols (notebook 6.x) fails the socket with
  * "Server sent no subprotocol", as `ws` does, which is what makes the caller retry without one. Each frame is
- * use of the connection for idle expiry.
+ * use of the connection for idle expiry; pings are not. The socket is kept alive as our kernel sockets are
+ * (`keepAlive`: a ping when none went out for an interval, `ping(cb)` being one of them; 'pong' emitted as `ws`
+ * does): one from which nothing arrives in time is ended and closes with 1006, which makes the caller reconnect.
  */
 export function webSocketClassFor(door: ServerDoor, tracker?: SocketTracker): ProviderWebSocketClass {
   return class extends ProviderWebSocket {
@@ -65,6 +68,7 @@ export class ProviderWebSocket extends EventEmitter {
   private readonly opening = new AbortController();
   private readonly handlers = new Map<EventName, { listener: Listener; wrapper: (...args: unknown[]) => void }>();
   private closeEmitted = false;
+  private alive: KeepAlive | undefined;
 
   protected constructor(
     private readonly door: ServerDoor,
@@ -123,13 +127,19 @@ export class ProviderWebSocket extends EventEmitter {
 
   private attach(socket: UndiciWebSocket): void {
     this.socket = socket;
+    this.alive = keepAlive(socket, this.door.liveness?.() ?? DEFAULT_LIVENESS, {
+      onDead: () => this.finish(1006, ''),
+      onPong: (payload) => this.emit('pong', payload ?? Buffer.alloc(0)),
+    });
     socket.addEventListener('message', (ev) => {
+      this.alive?.heard();
       this.door.noteActivity();
       const data = ev.data as unknown;
       if (typeof data === 'string') this.emit('message', data);
       else this.emit('message', this.binary(data as ArrayBuffer));
     });
-    socket.addEventListener('error', (ev) => this.emitError(new Error((ev as unknown as { message?: string }).message || 'WebSocket error')));
+    // An error after the close was reported (a socket ended as dead, or terminated) is not the caller's news.
+    socket.addEventListener('error', (ev) => this.state !== 3 && this.emitError(new Error((ev as unknown as { message?: string }).message || 'WebSocket error')));
     socket.addEventListener('close', (ev) => this.finish(ev.code, ev.reason));
     this.state = 1;
     this.tracker?.opened?.(this);
@@ -154,7 +164,7 @@ export class ProviderWebSocket extends EventEmitter {
     if (callback) process.nextTick(callback);
   }
 
-  /** A ping frame (the Jupyter extension's 30 s keep-alive); not use of the connection. */
+  /** A ping frame (the Jupyter extension's 30 s keep-alive), through the socket's keep-alive; not use of the connection. */
   ping(data?: unknown, _mask?: unknown, cb?: Callback): void {
     const callback = [data, _mask, cb].find((a): a is Callback => typeof a === 'function');
     if (this.state === 0) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
@@ -163,7 +173,7 @@ export class ProviderWebSocket extends EventEmitter {
       return;
     }
     const body = typeof data === 'function' || data === undefined ? undefined : Buffer.from(payloadBytes(data));
-    undici().ping(this.socket, body);
+    this.alive?.ping(body);
     if (callback) process.nextTick(callback);
   }
 
@@ -197,7 +207,7 @@ export class ProviderWebSocket extends EventEmitter {
       return;
     }
     this.state = 2;
-    this.socket?.close();
+    if (this.socket) terminateWebSocket(this.socket);
     // Terminated sockets report their close at once, as `ws` does.
     this.finish(1006, '');
   }
@@ -219,6 +229,7 @@ export class ProviderWebSocket extends EventEmitter {
 
   private finish(code: number, reason: string): void {
     this.state = 3;
+    this.alive?.dispose();
     this.tracker?.delete(this);
     if (this.closeEmitted) return;
     this.closeEmitted = true;

@@ -305,7 +305,7 @@ export class ServerConnection implements Disposable {
       return existing;
     }
     const client = await this.use(async (c) => c, signal);
-    const session = new KernelConnection(client, kernelId, this.deps.lifecycle.retry);
+    const session = new KernelConnection(client, kernelId, this.deps.lifecycle.retry, this.lifecycle.liveness);
     this.kernelConnections.set(kernelId, session);
     this.keepAlive.watchKernel(session);
     session.onDidChangeStatus(({ status, error }) => {

@@ -16,7 +16,8 @@ export interface HandshakeOutcome {
   body: string;
   /**
    * The upgraded socket of a 101. When the client then fails the handshake (a subprotocol the server did not
-   * confirm), undici leaves this socket open: whoever takes the outcome must destroy it.
+   * confirm), undici leaves this socket open: whoever takes the outcome must destroy it. On success the door keeps
+   * it with the WebSocket (wsControl), to end a socket found dead without a close handshake.
    */
   socket?: Duplex;
 }
@@ -34,11 +35,6 @@ export class HandshakeLog {
       if (first === undefined) break;
       this.outcomes.delete(first);
     }
-  }
-
-  /** Forgets a successful handshake (its socket now belongs to the open WebSocket). */
-  forget(path: string): void {
-    this.outcomes.delete(path);
   }
 
   /** The outcome for an upgrade path, removed from the log. */

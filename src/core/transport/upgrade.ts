@@ -5,6 +5,7 @@ import { CancelledError, OriginRejectedError, ServerUnreachableError, TimeoutErr
 import { undici } from '../util/libs';
 import type { JupyterClient } from './client';
 import type { ServerTransport } from './dispatcher';
+import { rememberStream } from './wsControl';
 
 export interface WebSocketOptions {
   /** Subprotocols to offer; a server that confirms none of them fails the open with SubprotocolRefusedError. */
@@ -57,7 +58,9 @@ function attempt(client: JupyterClient, wire: ServerTransport, path: string, opt
       else resolve(ws);
     };
     const onOpen = (): void => {
-      wire.handshakes.forget(key);
+      // The upgraded stream now belongs to the socket: kept so a socket found dead can be ended at once.
+      const stream = wire.handshakes.take(key)?.socket;
+      if (stream) rememberStream(ws, stream);
       finish(undefined);
     };
     const onCloseBeforeOpen = (): void => {

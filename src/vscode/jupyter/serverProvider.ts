@@ -111,6 +111,7 @@ export class ServerProvider implements JupyterServerProvider, Disposable {
       use: (fn, signal, options) => this.usable(id).use(fn, signal, options),
       noteActivity: () => this.noteActivity(id),
       isIdle: () => this.registry.get(id)?.state.kind === 'idle-expired',
+      liveness: () => (this.registry.get(id) ?? conn).lifecycle.liveness,
     };
   }
 
