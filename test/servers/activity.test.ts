@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { KernelMessage } from '../../src/core/kernel/messages';
 import { createFetch } from '../../src/core/provider/fetchAdapter';
 import type { ServerDoor } from '../../src/core/provider/serverDoor';
 import type { ServerConnection } from '../../src/core/registry/connection';
@@ -21,6 +20,7 @@ import { tokenCredential } from '../../src/core/session/credentials';
 import { Logger } from '../../src/core/util/log';
 import { pollUntil } from '../support/pollUntil';
 import { testLogSink } from './helpers';
+import { executeForResult } from './kernelExec';
 import { startJupyter, stopAllJupyters, type RunningJupyter } from './jupyter';
 
 const FLAVORS = ['notebook', 'server'] as const;
@@ -67,17 +67,7 @@ function doorOf(c: ServerConnection): ServerDoor {
 async function execute(c: ServerConnection, kernelId: string, code: string): Promise<void> {
   const ks = await c.openKernelConnection(kernelId);
   try {
-    const done = new Promise<void>((resolve) => {
-      const sub = ks.onMessage((m: KernelMessage) => {
-        if (m.header.msg_type === 'status' && (m.content as { execution_state?: string }).execution_state === 'idle' && m.parent_header.msg_type === 'execute_request') {
-          sub.dispose();
-          resolve();
-        }
-      });
-    });
-    const reply = await ks.request('execute_request', { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false });
-    assert.equal((reply.content as { status: string }).status, 'ok');
-    await done;
+    assert.equal(await executeForResult(ks, code), '42');
   } finally {
     ks.dispose();
   }
@@ -134,7 +124,7 @@ describe('background traffic is not activity (real servers)', { timeout: 300_000
           // kernel starts and misses what comes before (the kernel model stays "starting"), so execute until one
           // is seen rather than once.
           await pollUntil('an execute to move last_activity', async () => {
-            await execute(c, kernel.id, 'x = 6 * 7');
+            await execute(c, kernel.id, '6 * 7');
             return Date.parse(await lastActivity(c)) > Date.parse(settled);
           });
         } finally {

@@ -4,7 +4,6 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, describe, it } from 'node:test';
 import { startKernel } from '../../src/core/rest';
 import { KernelConnection, type KernelConnectionStatus } from '../../src/core/kernel/kernelConnection';
-import type { KernelMessage } from '../../src/core/kernel/messages';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/lifecycle/retryPolicy';
 import type { LivenessSettings } from '../../src/core/lifecycle/socketLiveness';
 import type { ServerDoor } from '../../src/core/provider/serverDoor';
@@ -12,6 +11,7 @@ import { webSocketClassFor } from '../../src/core/provider/wsCompat';
 import { tokenCredential } from '../../src/core/session/credentials';
 import { Logger, MemorySink } from '../../src/core/util/log';
 import { clientFor } from './helpers';
+import { executeForResult } from './kernelExec';
 import { FLAVORS, startJupyter, stopAllJupyters, type Flavor } from './jupyter';
 import { startTcpProxy } from './tcpProxy';
 
@@ -59,18 +59,6 @@ function statusReached(ks: KernelConnection, status: KernelConnectionStatus, ms 
   });
 }
 
-async function execute(ks: KernelConnection, code: string): Promise<string> {
-  const result = new Promise<string>((resolve) => {
-    const sub = ks.onMessage((m: KernelMessage) => {
-      if (m.header.msg_type !== 'execute_result') return;
-      sub.dispose();
-      resolve(String((m.content as { data: Record<string, unknown> }).data['text/plain']));
-    });
-  });
-  const reply = await ks.request('execute_request', { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false });
-  assert.equal((reply.content as { status: string }).status, 'ok');
-  return result;
-}
 
 describe('dead kernel sockets are noticed (a relay that goes silent: no FIN, no RST)', { timeout: 180_000 }, () => {
   after(() => stopAllJupyters());
@@ -107,7 +95,7 @@ describe('dead kernel sockets are noticed (a relay that goes silent: no FIN, no 
         assert.deepEqual(statuses.slice(-2), ['reconnecting', 'open']);
         assert.ok(sink.lines.some((l) => /pings unanswered/.test(l)), 'the log says why the socket was dropped');
         assert.equal((await ks.kernelInfo()).header.msg_type, 'kernel_info_reply');
-        assert.equal(await execute(ks, '1+1'), '2');
+        assert.equal(await executeForResult(ks, '1+1'), '2');
         assert.ok(!sink.lines.some((l) => l.includes(server.token)), 'the token is in no log line');
       } finally {
         ks.dispose();

@@ -4,7 +4,6 @@ import { HubRegistry, type HubSettings } from '../../src/core/hub/hubs';
 import { serverPhase, type HubConnection } from '../../src/core/hub/hub';
 import type { SpawnProgress } from '../../src/core/hub/progress';
 import { requestedScopes } from '../../src/core/hub/scopes';
-import type { KernelMessage } from '../../src/core/kernel/messages';
 import { ServerRegistry } from '../../src/core/registry/registry';
 import { MemoryStateStore } from '../../src/core/registry/stateStore';
 import { listKernels, startKernel } from '../../src/core/rest';
@@ -12,6 +11,7 @@ import { MemorySecretStore } from '../../src/core/secrets/secretStore';
 import { isJupyterError } from '../../src/core/util/errors';
 import { Logger, MemorySink } from '../../src/core/util/log';
 import { startHub, stopAllHubs, type RunningHub } from './jupyterhub';
+import { executeForResult } from './kernelExec';
 
 /**
  * Hubs through our own core (HubRegistry, HubConnection, the server registry, the one transport) against Debian's
@@ -64,16 +64,7 @@ async function run(w: World, serverId: string, code: string): Promise<string> {
   await c.connect();
   const kernel = await c.use((client) => startKernel(client));
   const ks = await c.openKernelConnection(kernel.id);
-  const result = new Promise<string>((resolve) => {
-    const sub = ks.onMessage((m: KernelMessage) => {
-      if (m.header.msg_type !== 'execute_result') return;
-      sub.dispose();
-      resolve(String((m.content as { data: Record<string, unknown> }).data['text/plain']));
-    });
-  });
-  const reply = await ks.request('execute_request', { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false });
-  assert.equal((reply.content as { status: string }).status, 'ok');
-  return result;
+  return executeForResult(ks, code);
 }
 
 describe('JupyterHub 3.0 through our hub support', { timeout: 300_000 }, () => {
