@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'undici';
-import { DEFAULT_LIVENESS, keepAlive, type KeepAlive, type LivenessSettings } from '../lifecycle/socketLiveness';
+import { DEFAULT_LIVENESS, heartbeat, type Heartbeat, type LivenessSettings } from '../lifecycle/socketLiveness';
 import type { JupyterClient } from '../transport/client';
 import { SubprotocolRefusedError, openWebSocket } from '../transport/upgrade';
 import type { Disposable } from '../util/disposable';
@@ -65,7 +65,7 @@ export class KernelChannel implements Disposable {
   readonly onMessage = this.messages.event;
   readonly onClose = this.closed.event;
   private closeInfo: CloseInfo | undefined;
-  private readonly alive: KeepAlive;
+  private readonly alive: Heartbeat;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -80,7 +80,7 @@ export class KernelChannel implements Disposable {
     ws.addEventListener('message', (ev) => this.onFrame(ev.data as unknown));
     ws.addEventListener('close', (ev) => this.onClosed({ code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
     // Pings are neither the server's activity nor ours: only messages note activity (idle expiry).
-    this.alive = keepAlive(ws, liveness, {
+    this.alive = heartbeat(ws, liveness, {
       onDead: (silentMs) => {
         const seconds = Math.round(silentMs / 1000);
         log.info(`kernel ${kernelId}: nothing heard from ${serverUrl} for ${seconds} s (pings unanswered); the connection is treated as dropped`);

@@ -94,14 +94,14 @@ export class SocketLiveness implements Disposable {
 }
 
 /** A socket's liveness as its owner uses it. */
-export interface KeepAlive extends Disposable {
+export interface Heartbeat extends Disposable {
   /** A message arrived (pings and pongs are seen without being told). */
   heard(): void;
   /** Sends a ping now, with an optional body (at most 125 bytes). */
   ping(body?: Buffer): void;
 }
 
-export interface KeepAliveOptions {
+export interface HeartbeatOptions {
   /** Nothing was heard for `silentMs`: the socket has just been ended (its stream destroyed, no close handshake). */
   onDead(silentMs: number): void;
   /** A pong arrived. */
@@ -114,7 +114,7 @@ export interface KeepAliveOptions {
  * as heard, and a dead socket is ended at once before `onDead` is told. Pings are not use of the connection (the
  * owner notes activity for messages only).
  */
-export function keepAlive(ws: WebSocket, settings: LivenessSettings, options: KeepAliveOptions): KeepAlive {
+export function heartbeat(ws: WebSocket, settings: LivenessSettings, options: HeartbeatOptions): Heartbeat {
   let body: Buffer | undefined;
   const liveness = new SocketLiveness(
     settings,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { WebSocket as UndiciWebSocket } from 'undici';
-import { DEFAULT_LIVENESS, keepAlive, type KeepAlive } from '../lifecycle/socketLiveness';
+import { DEFAULT_LIVENESS, heartbeat, type Heartbeat } from '../lifecycle/socketLiveness';
 import { SubprotocolRefusedError, openWebSocket } from '../transport/upgrade';
 import { terminateWebSocket } from '../transport/wsControl';
 import { serverPath, type ServerDoor } from './serverDoor';
@@ -39,7 +39,7 @@ export type ProviderWebSocketClass = new (address: string | URL, protocols?: str
  * as `ws@7` does; a server that confirms none of the offered subprotocols (notebook 6.x) fails the socket with
  * "Server sent no subprotocol", as `ws` does, which is what makes the caller retry without one. Each frame is
  * use of the connection for idle expiry; pings are not. The socket is kept alive as our kernel sockets are
- * (`keepAlive`: a ping when none went out for an interval, `ping(cb)` being one of them; 'pong' emitted as `ws`
+ * (`heartbeat`: a ping when none went out for an interval, `ping(cb)` being one of them; 'pong' emitted as `ws`
  * does): one from which nothing arrives in time is ended and closes with 1006, which makes the caller reconnect.
  */
 export function webSocketClassFor(door: ServerDoor, tracker?: SocketTracker): ProviderWebSocketClass {
@@ -68,7 +68,7 @@ export class ProviderWebSocket extends EventEmitter {
   private readonly opening = new AbortController();
   private readonly handlers = new Map<EventName, { listener: Listener; wrapper: (...args: unknown[]) => void }>();
   private closeEmitted = false;
-  private alive: KeepAlive | undefined;
+  private alive: Heartbeat | undefined;
 
   protected constructor(
     private readonly door: ServerDoor,
@@ -127,7 +127,7 @@ export class ProviderWebSocket extends EventEmitter {
 
   private attach(socket: UndiciWebSocket): void {
     this.socket = socket;
-    this.alive = keepAlive(socket, this.door.liveness?.() ?? DEFAULT_LIVENESS, {
+    this.alive = heartbeat(socket, this.door.liveness?.() ?? DEFAULT_LIVENESS, {
       onDead: () => this.finish(1006, ''),
       onPong: (payload) => this.emit('pong', payload ?? Buffer.alloc(0)),
     });
